@@ -1,0 +1,58 @@
+"""The interface every tag-embedding module implements."""
+
+from __future__ import annotations
+
+import numbers
+
+from torch import Tensor, nn
+
+from ._bags import TagBatch
+
+
+class TagEmbedding(nn.Module):
+    """Base class of the nine tag-embedding methods.
+
+    A subclass maps a batch of tag rows (dense ``(n, K)`` tensor or
+    :class:`~sktagembed.nn.TagBags`) to an ``(n, output_dim)`` tensor. It must
+    be vectorised over rows and tags, accept both input layouts, and give a
+    finite output for rows with no active tag.
+
+    Parameters
+    ----------
+    num_tags : int
+        Number of distinct tags ``K``.
+    embedding_dim : int
+        Size ``d`` of one tag embedding.
+    """
+
+    #: ``output_dim == output_factor * embedding_dim``.
+    output_factor: int = 1
+
+    def __init__(self, num_tags: int, embedding_dim: int) -> None:
+        super().__init__()
+        check_positive_int(num_tags, "num_tags")
+        check_positive_int(embedding_dim, "embedding_dim")
+        self.num_tags = int(num_tags)
+        self.embedding_dim = int(embedding_dim)
+
+    @property
+    def output_dim(self) -> int:
+        return self.output_factor * self.embedding_dim
+
+    def forward(self, tags: TagBatch) -> Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def extra_repr(self) -> str:
+        return f"num_tags={self.num_tags}, embedding_dim={self.embedding_dim}"
+
+
+def check_positive_int(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
+def check_probability(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        0.0 <= value < 1.0
+    ):
+        raise ValueError(f"{name} must be a float in [0, 1), got {value!r}.")
