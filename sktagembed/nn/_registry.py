@@ -1,0 +1,102 @@
+"""Method name -> module, so estimators build modules by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ._base import TagEmbedding
+from .attention import AttentionTagEmbedding, MultiHeadTagEmbedding
+from .hierarchical import HierarchicalTagEmbedding
+from .interaction import BilinearTagEmbedding, InteractionTagEmbedding
+from .mlp import MLPTagEmbedding
+from .pretrained import PretrainedTagEmbedding
+from .sum import LinearTagEmbedding, SumTagEmbedding
+
+METHODS = (
+    "sum",
+    "linear",
+    "multihead",
+    "interaction",
+    "mlp",
+    "bilinear",
+    "attention",
+    "hierarchical",
+    "pretrained",
+)
+
+
+def build_tag_embedding(
+    method: str,
+    num_tags: int,
+    embedding_dim: int,
+    *,
+    pooling: str = "sum",
+    num_heads: int = 4,
+    hidden_dim: int = 32,
+    dropout: float = 0.0,
+    hierarchy: Mapping | None = None,
+    tag_names: Sequence[str] | None = None,
+    pretrained=None,
+    freeze: bool = True,
+) -> TagEmbedding:
+    """Build the tag-embedding module of ``method``.
+
+    Every option is accepted for every method and passed only to the methods
+    that use it, so an estimator can forward all of its hyperparameters.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS`.
+    num_tags, embedding_dim : int
+        Number of tags ``K`` and embedding size ``d``.
+    pooling, num_heads, hidden_dim, dropout, hierarchy, tag_names, \
+pretrained, freeze
+        Options of the individual methods (see each class).
+
+    Returns
+    -------
+    TagEmbedding
+
+    Examples
+    --------
+    >>> from sktagembed.nn import build_tag_embedding
+    >>> build_tag_embedding("interaction", 10, 4).output_dim
+    8
+    """
+    if method == "sum":
+        return SumTagEmbedding(num_tags, embedding_dim, pooling=pooling)
+    if method == "linear":
+        return LinearTagEmbedding(num_tags, embedding_dim)
+    if method == "multihead":
+        return MultiHeadTagEmbedding(num_tags, embedding_dim, num_heads=num_heads)
+    if method == "interaction":
+        return InteractionTagEmbedding(num_tags, embedding_dim)
+    if method == "mlp":
+        return MLPTagEmbedding(num_tags, embedding_dim, hidden_dim=hidden_dim,
+                               dropout=dropout)
+    if method == "bilinear":
+        return BilinearTagEmbedding(num_tags, embedding_dim)
+    if method == "attention":
+        return AttentionTagEmbedding(num_tags, embedding_dim, hidden_dim=hidden_dim)
+    if method == "hierarchical":
+        if hierarchy is None:
+            raise ValueError("method='hierarchical' needs a hierarchy mapping.")
+        return HierarchicalTagEmbedding(num_tags, embedding_dim, hierarchy,
+                                        tag_names=tag_names)
+    if method == "pretrained":
+        if pretrained is None:
+            raise ValueError("method='pretrained' needs the pretrained table.")
+        module = PretrainedTagEmbedding(pretrained, freeze=freeze)
+        expected = (num_tags, embedding_dim)
+        got = (module.num_tags, module.embedding_dim)
+        if got != expected:
+            raise ValueError(
+                f"pretrained table has shape {got}, expected (num_tags, "
+                f"embedding_dim) = {expected}."
+            )
+        return module
+    raise ValueError(
+        f"Unknown tag-embedding method {method!r}; valid methods are "
+        f"{', '.join(METHODS)}."
+    )

@@ -1,0 +1,128 @@
+"""Attention pooling over the active tags: ``attention`` and ``multihead``."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from ._bags import TagBatch
+from ._base import TagEmbedding, check_positive_int
+from ._segment import masked_softmax_pool, softmax_weights
+
+
+class AttentionTagEmbedding(TagEmbedding):
+    """Weighted mean of the active tags' embeddings, weights from a scorer.
+
+    A small MLP scores each tag embedding; a softmax over the row's ACTIVE
+    tags only (inactive tags are masked out with ``-inf``, not multiplied by
+    zero) gives the weights of a convex combination of the active embeddings.
+    A non-negative tag weight ``w`` adds ``log(w)`` to the tag's score. Rows
+    with no active tag give zeros.
+
+    Parameters
+    ----------
+    num_tags : int
+        Number of tags ``K``.
+    embedding_dim : int
+        Embedding size ``d``.
+    hidden_dim : int, default=32
+        Hidden width of the scoring MLP ``Linear(d, h) -> tanh -> Linear(h, 1)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktagembed.nn import AttentionTagEmbedding
+    >>> module = AttentionTagEmbedding(4, 3)
+    >>> weights = module.attention_weights(torch.tensor([[1.0, 0, 1, 0]]))
+    >>> float(weights.sum()), float(weights[0, 1])
+    (1.0, 0.0)
+    """
+
+    def __init__(self, num_tags: int, embedding_dim: int, hidden_dim: int = 32):
+        super().__init__(num_tags, embedding_dim)
+        check_positive_int(hidden_dim, "hidden_dim")
+        self.hidden_dim = int(hidden_dim)
+        self.weight = nn.Parameter(
+            torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
+        )
+        self.scorer = nn.Sequential(
+            nn.Linear(embedding_dim, hidden_dim), nn.Tanh(), nn.Linear(hidden_dim, 1)
+        )
+
+    def tag_scores(self) -> Tensor:
+        """Score of every tag, shape ``(K, 1)``: computed once per batch."""
+        return self.scorer(self.weight)
+
+    def attention_weights(self, tags: TagBatch) -> Tensor:
+        """Weight of each tag in each row's pooling.
+
+        Returns ``(n, K)`` for a dense batch and ``(nnz,)`` (one per entry of
+        ``indices``) for :class:`TagBags`. Weights are non-negative, sum to 1
+        over a row's active tags and are exactly 0 elsewhere.
+        """
+        return softmax_weights(self.tag_scores(), tags).squeeze(-1)
+
+    def forward(self, tags: TagBatch) -> Tensor:
+        values = self.weight.unsqueeze(1)  # (K, 1, d): one head
+        return masked_softmax_pool(self.tag_scores(), values, tags).squeeze(1)
+
+
+class MultiHeadTagEmbedding(TagEmbedding):
+    """``H`` attention-pooling heads, each with its own tag table; concatenated.
+
+    Head ``h`` has a table ``E_h`` (``K x d/H``) and a learned query ``q_h``.
+    Its weights are a softmax over the row's active tags of
+    ``<E_h[j], q_h> / sqrt(d/H)`` (plus ``log(w)`` for weighted tags), and its
+    output the weighted sum of the active ``E_h[j]``. Rows with no active tag
+    give zeros.
+
+    Parameters
+    ----------
+    num_tags : int
+        Number of tags ``K``.
+    embedding_dim : int
+        Output size ``d``; must be divisible by ``num_heads``.
+    num_heads : int, default=4
+        Number of heads ``H``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktagembed.nn import MultiHeadTagEmbedding
+    >>> MultiHeadTagEmbedding(5, 8, num_heads=2)(torch.ones(3, 5)).shape
+    torch.Size([3, 8])
+    """
+
+    def __init__(self, num_tags: int, embedding_dim: int, num_heads: int = 4):
+        super().__init__(num_tags, embedding_dim)
+        check_positive_int(num_heads, "num_heads")
+        if embedding_dim % num_heads:
+            raise ValueError(
+                f"embedding_dim={embedding_dim} must be divisible by "
+                f"num_heads={num_heads}."
+            )
+        self.num_heads = int(num_heads)
+        self.head_dim = embedding_dim // num_heads
+        self.weight = nn.Parameter(
+            torch.randn(num_tags, num_heads, self.head_dim) / math.sqrt(self.head_dim)
+        )
+        self.query = nn.Parameter(torch.randn(num_heads, self.head_dim))
+
+    def tag_scores(self) -> Tensor:
+        """Score of every tag under every head, shape ``(K, H)``."""
+        return torch.einsum("khd,hd->kh", self.weight, self.query) / math.sqrt(
+            self.head_dim
+        )
+
+    def attention_weights(self, tags: TagBatch) -> Tensor:
+        """Per-head pooling weights: ``(n, K, H)`` dense, ``(nnz, H)`` sparse."""
+        return softmax_weights(self.tag_scores(), tags)
+
+    def forward(self, tags: TagBatch) -> Tensor:
+        pooled = masked_softmax_pool(self.tag_scores(), self.weight, tags)
+        return pooled.reshape(pooled.shape[0], self.embedding_dim)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, num_heads={self.num_heads}"

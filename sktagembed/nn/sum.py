@@ -1,0 +1,89 @@
+"""Bag-of-tags embeddings: ``sum`` and ``linear``."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from ._bags import TagBatch, bag_sum, bag_weight_sum
+from ._base import TagEmbedding
+
+POOLINGS = ("sum", "mean")
+
+
+class SumTagEmbedding(TagEmbedding):
+    """Sum (or mean) of the active tags' embeddings: ``X E``.
+
+    Parameters
+    ----------
+    num_tags : int
+        Number of tags ``K``.
+    embedding_dim : int
+        Embedding size ``d``.
+    pooling : {"sum", "mean"}, default="sum"
+        ``"mean"`` divides by the row's total tag weight (rows with no tag
+        stay zero).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktagembed.nn import SumTagEmbedding
+    >>> module = SumTagEmbedding(num_tags=5, embedding_dim=3)
+    >>> module(torch.tensor([[1.0, 0, 1, 0, 0]])).shape
+    torch.Size([1, 3])
+    """
+
+    def __init__(self, num_tags: int, embedding_dim: int, pooling: str = "sum"):
+        super().__init__(num_tags, embedding_dim)
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
+        self.pooling = pooling
+        self.weight = nn.Parameter(
+            torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
+        )
+
+    def forward(self, tags: TagBatch) -> Tensor:
+        out = bag_sum(self.weight, tags)
+        if self.pooling == "mean":
+            total = bag_weight_sum(tags, out.dtype)
+            out = out / torch.where(total > 0, total, 1.0)
+        return out
+
+
+class LinearTagEmbedding(TagEmbedding):
+    """A full linear map of the tag vector: ``X W^T + b``.
+
+    Parameters
+    ----------
+    num_tags : int
+        Number of tags ``K``.
+    embedding_dim : int
+        Output size ``d``.
+    bias : bool, default=True
+        Learn the offset ``b``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktagembed.nn import LinearTagEmbedding
+    >>> LinearTagEmbedding(4, 2)(torch.zeros(3, 4)).shape
+    torch.Size([3, 2])
+    """
+
+    def __init__(self, num_tags: int, embedding_dim: int, bias: bool = True):
+        super().__init__(num_tags, embedding_dim)
+        bound = 1 / math.sqrt(num_tags)
+        # Stored as W^T (K x d) so both layouts read it as a tag table.
+        self.weight = nn.Parameter(
+            torch.empty(num_tags, embedding_dim).uniform_(-bound, bound)
+        )
+        self.bias = (
+            nn.Parameter(torch.empty(embedding_dim).uniform_(-bound, bound))
+            if bias else None
+        )
+
+    def forward(self, tags: TagBatch) -> Tensor:
+        out = bag_sum(self.weight, tags)
+        return out if self.bias is None else out + self.bias
