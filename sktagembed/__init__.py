@@ -1,5 +1,11 @@
-"""sktagembed: feature-group (tag) embeddings for scikit-learn."""
+"""sktagembed: feature-group (tag) embeddings for scikit-learn.
+
+Public names are importable from the top level; modules with a leading
+underscore are private and may change without notice.
+"""
+
+from .transformer import TagEmbeddingTransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = ["TagEmbeddingTransformer", "__version__"]

@@ -1,0 +1,446 @@
+"""TagEmbeddingTransformer: nine tag-embedding methods as one transformer."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from ._pretrained import load_pretrained_table
+from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
+from ._training import Objective, embed_in_chunks, train_tag_embedding
+from .nn import METHODS, TagBags, build_tag_embedding, infer_hierarchy
+from .tags import TagSchema, as_tag_table
+
+OBJECTIVES = ("auto", "regression", "classification", "reconstruction")
+
+#: Rows embedded per forward pass in ``transform``.
+TRANSFORM_CHUNK_ROWS = 1 << 18
+
+
+class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
+    """Learn dense embeddings of tag sets and transform rows into them.
+
+    Each row of ``X`` is a set of tags (the columns of a boolean matrix, the
+    categories of categorical columns, or the labels of a label-list column).
+    ``fit`` builds one of nine torch embedding modules (see ``method``) and
+    trains it with a skorch :class:`~skorch.NeuralNet`: against ``y`` through
+    a small linear head when ``y`` is given, else to reconstruct the row's own
+    tag set. ``transform`` maps each row to its embedding.
+
+    Parameters
+    ----------
+    method : {"sum", "linear", "multihead", "interaction", "mlp", "bilinear", \
+            "attention", "hierarchical", "pretrained"}, default="sum"
+        The embedding method; see the user guide for each formula.
+    embedding_dim : int, default=16
+        Size ``d`` of one tag embedding. ``interaction`` and ``bilinear``
+        output ``2 * d`` columns, every other method ``d``.
+    objective : {"auto", "regression", "classification", "reconstruction"}, \
+            default="auto"
+        What the training head predicts. ``"auto"`` picks regression or
+        classification from the type of ``y``, and reconstruction of the tag
+        set when ``y`` is None.
+    pooling : {"sum", "mean"}, default="sum"
+        Pooling of the ``sum`` method.
+    num_heads : int, default=4
+        Heads of the ``multihead`` method; must divide ``embedding_dim``.
+    hidden_dim : int, default=32
+        Hidden width of the ``mlp`` method and of the ``attention`` scorer.
+    dropout : float, default=0.0
+        Dropout of the ``mlp`` method while training.
+    hierarchy : dict, "infer" or None, default=None
+        ``{parent: [children]}`` by tag name or index for ``hierarchical``;
+        ``"infer"`` derives it from the training tags (``p`` is a parent of
+        ``c`` when ``c`` never occurs without ``p``).
+    pretrained : array-like, DataFrame, str or path, default=None
+        Tag table for ``pretrained``: an ``(n_tags, embedding_dim)`` array
+        (by position), a DataFrame indexed by tag name (aligned by name), or
+        the path of a ``.npy`` or ``.csv`` file.
+    freeze : bool, default=True
+        Keep the ``pretrained`` table fixed while training.
+    handle_missing : {"error", "zeros", "random"}, default="error"
+        Tags absent from a named ``pretrained`` table.
+    handle_unknown : {"ignore", "error"}, default="ignore"
+        Categories or labels seen in ``transform`` but not in ``fit``:
+        ``"ignore"`` gives them no contribution, ``"error"`` raises.
+    weighted : bool, default=False
+        Read non-negative tag values as weights (a weighted bag) instead of
+        requiring 0/1 values.
+    separator : str, default=None
+        Split string columns on this separator into label lists.
+    max_epochs : int, default=20
+        Training epochs; ``0`` keeps the seeded initialisation.
+    lr : float, default=0.01
+        AdamW learning rate.
+    batch_size : int, default=256
+        Rows per training batch.
+    weight_decay : float, default=0.0
+        AdamW weight decay.
+    validation_fraction : float, default=0.1
+        Fraction of training rows held out for early stopping (no split is
+        made below 20 rows or when ``max_epochs == 0``).
+    patience : int, default=5
+        Early-stopping patience in epochs on the held-out loss; ``0`` turns
+        early stopping off.
+    device : {"auto", "cpu", "cuda", ...}, default="auto"
+        Torch device; ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, the validation split and batch shuffling.
+    verbose : int, default=0
+        ``1`` prints skorch's epoch table, ``2`` adds a progress bar.
+
+    Attributes
+    ----------
+    tag_names_ : list of str
+        The tags, in the order of the embedding table.
+    embeddings_ : pandas.DataFrame of shape (n_tags, n_output)
+        The transform of each tag alone, indexed by tag name. For ``sum`` it
+        is the tag table ``E`` itself.
+    net_ : skorch.NeuralNet
+        The trained net (embedding module plus training head).
+    objective_ : str
+        The objective used for training.
+    device_ : str
+        The resolved torch device.
+    n_features_in_ : int
+        Number of input columns seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Input column names, when ``X`` had string column names.
+
+    See Also
+    --------
+    TimeXerRegressor : forecaster whose exogenous tokens carry tag embeddings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sktagembed import TagEmbeddingTransformer
+    >>> tags = pd.DataFrame({"price": [1, 0, 1], "volume": [0, 1, 1]},
+    ...                     dtype=bool)
+    >>> emb = TagEmbeddingTransformer("sum", embedding_dim=4, max_epochs=0,
+    ...                               random_state=0).fit(tags)
+    >>> emb.transform(tags).shape
+    (3, 4)
+    >>> emb.get_feature_names_out()
+    array(['embed_0', 'embed_1', 'embed_2', 'embed_3'], dtype=object)
+    """
+
+    def __init__(
+        self,
+        method="sum",
+        embedding_dim=16,
+        *,
+        objective="auto",
+        pooling="sum",
+        num_heads=4,
+        hidden_dim=32,
+        dropout=0.0,
+        hierarchy=None,
+        pretrained=None,
+        freeze=True,
+        handle_missing="error",
+        handle_unknown="ignore",
+        weighted=False,
+        separator=None,
+        max_epochs=20,
+        lr=0.01,
+        batch_size=256,
+        weight_decay=0.0,
+        validation_fraction=0.1,
+        patience=5,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.method = method
+        self.embedding_dim = embedding_dim
+        self.objective = objective
+        self.pooling = pooling
+        self.num_heads = num_heads
+        self.hidden_dim = hidden_dim
+        self.dropout = dropout
+        self.hierarchy = hierarchy
+        self.pretrained = pretrained
+        self.freeze = freeze
+        self.handle_missing = handle_missing
+        self.handle_unknown = handle_unknown
+        self.weighted = weighted
+        self.separator = separator
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitting -----------------------------------------------------------
+
+    def fit(self, X, y=None):
+        """Learn the tag vocabulary and train the embedding.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_cols)
+            Tag rows (see the class description for the accepted layouts).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), \
+                default=None
+            Target for supervised training; None trains the embedding to
+            reconstruct each row's tags.
+
+        Returns
+        -------
+        self : TagEmbeddingTransformer
+            The fitted transformer.
+        """
+        self._check_params()
+        X = as_tag_table(X)
+        # Everything is built in locals and assigned at the end, so a fit
+        # that raises or is interrupted leaves the estimator as it was.
+        probe = _FeatureNameProbe()
+        validate_data(probe, X, reset=True, skip_check_array=True)
+        schema = TagSchema(
+            handle_unknown=self.handle_unknown,
+            weighted=self.weighted,
+            separator=self.separator,
+        ).fit(X)
+        tags = schema.transform(X)
+        objective = self._resolve_objective(y, tags)
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        seed = torch_seed_from(rng)
+        with seeded_torch(seed, device):
+            embedding = self._build_module(tags, schema.tag_names_, rng)
+            net = train_tag_embedding(
+                embedding,
+                tags,
+                objective,
+                max_epochs=self.max_epochs,
+                lr=self.lr,
+                batch_size=self.batch_size,
+                weight_decay=self.weight_decay,
+                validation_fraction=self.validation_fraction,
+                patience=self.patience,
+                device=device,
+                random_state=rng,
+                verbose=self.verbose,
+            )
+        module = net.module_
+        single_tags = _one_tag_per_row(len(schema.tag_names_))
+        with torch.no_grad():
+            table = module.embedding(single_tags.to(device)).cpu().numpy()
+        names_out = _output_names(module.embedding.output_dim, self.method)
+
+        self.schema_ = schema
+        self.tag_names_ = list(schema.tag_names_)
+        self.n_features_in_ = probe.n_features_in_
+        if hasattr(probe, "feature_names_in_"):
+            self.feature_names_in_ = probe.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.objective_ = objective.name
+        self.device_ = device
+        self.net_ = net
+        self.embeddings_ = pd.DataFrame(
+            table, index=pd.Index(self.tag_names_, name="tag"), columns=names_out
+        )
+        self._names_out = names_out
+        return self
+
+    def _check_params(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(
+                f"method={self.method!r} is not one of {', '.join(METHODS)}."
+            )
+        if self.objective not in OBJECTIVES:
+            raise ValueError(
+                f"objective={self.objective!r} is not one of {', '.join(OBJECTIVES)}."
+            )
+        for name in ("max_epochs", "patience"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}.")
+        if not _is_int(self.batch_size) or self.batch_size < 1:
+            raise ValueError(
+                f"batch_size must be a positive integer, got {self.batch_size!r}."
+            )
+        if not isinstance(self.lr, numbers.Real) or not self.lr > 0:
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
+        fraction = self.validation_fraction
+        if not isinstance(fraction, numbers.Real) or not 0 <= fraction < 1:
+            raise ValueError(
+                f"validation_fraction must be in [0, 1), got {fraction!r}."
+            )
+        if self.method == "pretrained" and self.pretrained is None:
+            raise ValueError(
+                "method='pretrained' needs a tag table: pass pretrained=<array, "
+                "DataFrame indexed by tag name, or .npy/.csv path>."
+            )
+        if self.method == "hierarchical" and self.hierarchy is None:
+            raise ValueError(
+                "method='hierarchical' needs hierarchy={parent: [children]} "
+                "or hierarchy='infer'."
+            )
+
+    def _resolve_objective(self, y, tags) -> Objective:
+        objective = self.objective
+        if objective == "auto":
+            if y is None:
+                objective = "reconstruction"
+            else:
+                kind = type_of_target(y, input_name="y")
+                objective = (
+                    "classification" if kind in ("binary", "multiclass")
+                    else "regression"
+                )
+        if objective == "reconstruction":
+            return Objective(
+                "reconstruction", tags.shape[1], nn.BCEWithLogitsLoss, None
+            )
+        if y is None:
+            raise ValueError(f"objective={objective!r} needs y; got y=None.")
+        if objective == "classification":
+            y = _check_target(y, tags.shape[0], numeric=False)
+            if y.ndim != 1:
+                raise ValueError(
+                    "objective='classification' needs a 1-D y, got shape "
+                    f"{y.shape}."
+                )
+            codes = LabelEncoder().fit_transform(y).astype(np.int64)
+            n_classes = int(codes.max()) + 1
+            return Objective(
+                "classification", max(n_classes, 2), nn.CrossEntropyLoss, codes
+            )
+        y = _check_target(y, tags.shape[0], numeric=True)
+        target = y.reshape(len(y), -1)
+        scale = target.std(axis=0)
+        scale[scale == 0] = 1.0
+        target = ((target - target.mean(axis=0)) / scale).astype(np.float32)
+        return Objective("regression", target.shape[1], nn.MSELoss, target)
+
+    def _build_module(self, tags, tag_names, rng):
+        hierarchy = self.hierarchy
+        if isinstance(hierarchy, str) and hierarchy == "infer":
+            hierarchy = infer_hierarchy(tags, tag_names=tag_names)
+        pretrained = None
+        if self.method == "pretrained":
+            pretrained = load_pretrained_table(
+                self.pretrained,
+                tag_names,
+                handle_missing=self.handle_missing,
+                embedding_dim=self.embedding_dim,
+                random_state=rng,
+            )
+        return build_tag_embedding(
+            self.method,
+            len(tag_names),
+            self.embedding_dim,
+            pooling=self.pooling,
+            num_heads=self.num_heads,
+            hidden_dim=self.hidden_dim,
+            dropout=self.dropout,
+            hierarchy=hierarchy,
+            tag_names=tag_names,
+            pretrained=pretrained,
+            freeze=self.freeze,
+        )
+
+    # -- transforming --------------------------------------------------------
+
+    def transform(self, X):
+        """Embed each row of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame, array-like or sparse matrix of shape (n_samples, n_cols)
+            Tag rows laid out as in ``fit``.
+
+        Returns
+        -------
+        X_embedded : ndarray of shape (n_samples, n_output), float32
+            One embedding per row.
+        """
+        check_is_fitted(self)
+        X = as_tag_table(X)
+        validate_data(self, X, reset=False, skip_check_array=True)
+        tags = self.schema_.transform(X)
+        device = self.net_.device
+        return embed_in_chunks(self.net_.module_, tags, device, TRANSFORM_CHUNK_ROWS)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: ``embed_*`` then ``pair_*``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored except for validation against ``feature_names_in_``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        return np.asarray(self._names_out, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = True
+        tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.requires_fit = True
+        return tags
+
+
+class _FeatureNameProbe(BaseEstimator):
+    """Receives ``n_features_in_``/``feature_names_in_`` from ``validate_data``
+    without touching the estimator before a fit has succeeded."""
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_target(y, n_rows: int, *, numeric: bool) -> np.ndarray:
+    y = np.asarray(y)
+    if y.shape[0] != n_rows:
+        raise ValueError(
+            f"y has {y.shape[0]} rows but X has {n_rows}; they must match."
+        )
+    if numeric:
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "y must be numeric for objective='regression'."
+            ) from exc
+        if not np.isfinite(y).all():
+            raise ValueError("y contains NaN or infinity.")
+    elif pd.isna(y).any():
+        raise ValueError("y contains missing values.")
+    return y
+
+
+def _one_tag_per_row(n_tags: int) -> TagBags:
+    indices = torch.arange(n_tags)
+    return TagBags(indices, indices.clone(), torch.ones(n_tags))
+
+
+def _output_names(n_output: int, method: str) -> list[str]:
+    if method in ("interaction", "bilinear"):
+        half = n_output // 2
+        return [f"embed_{i}" for i in range(half)] + [
+            f"pair_{i}" for i in range(half)
+        ]
+    return [f"embed_{i}" for i in range(n_output)]
