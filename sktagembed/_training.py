@@ -245,6 +245,9 @@ def embed_in_chunks(
     """Apply the embedding to every row, ``chunk_rows`` rows at a time."""
     module.eval()
     n_rows = tags.shape[0]
+    if n_rows <= chunk_rows:
+        batch = matrix_rows_to_input(tags, slice(None))["tags"]
+        return module.embed(batch.to(device)).cpu().numpy()
     out = np.empty((n_rows, module.embedding.output_dim), dtype=np.float32)
     for start in range(0, n_rows, chunk_rows):
         stop = min(start + chunk_rows, n_rows)

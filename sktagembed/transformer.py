@@ -23,7 +23,7 @@ from .tags import TagSchema, as_tag_table
 OBJECTIVES = ("auto", "regression", "classification", "reconstruction")
 
 #: Rows embedded per forward pass in ``transform``.
-TRANSFORM_CHUNK_ROWS = 1 << 18
+TRANSFORM_CHUNK_ROWS = 1 << 20
 
 
 class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
