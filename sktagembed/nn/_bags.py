@@ -114,5 +114,60 @@ def bag_weight_sum(tags: TagBatch, dtype: torch.dtype = torch.float32
     return tags.to(dtype).sum(dim=1, keepdim=True)
 
 
+def check_tags(tags: object, num_tags: int) -> TagBatch:
+    """Validate a tag batch against a module with ``num_tags`` tags.
+
+    Raises a ``TypeError``/``ValueError`` naming the fault instead of letting
+    a shape or index error surface from deep inside torch.
+    """
+    if isinstance(tags, TagBags):
+        indices, offsets, weights = tags
+        for name, tensor in (("indices", indices), ("offsets", offsets)):
+            if not isinstance(tensor, Tensor) or tensor.ndim != 1 or (
+                tensor.dtype not in (torch.int32, torch.int64)
+            ):
+                raise ValueError(
+                    f"TagBags.{name} must be a 1-D int32/int64 tensor, got "
+                    f"{_describe(tensor)}."
+                )
+        if weights is not None and (
+            not isinstance(weights, Tensor) or weights.shape != indices.shape
+        ):
+            raise ValueError(
+                "TagBags.per_sample_weights must be None or a tensor shaped "
+                f"like indices {tuple(indices.shape)}, got {_describe(weights)}."
+            )
+        if offsets.numel() and int(offsets[0]) != 0:
+            raise ValueError(
+                f"TagBags.offsets must start at 0, got {int(offsets[0])}."
+            )
+        if indices.numel():
+            low, high = torch.aminmax(indices)
+            if int(low) < 0 or int(high) >= num_tags:
+                bad = int(low) if int(low) < 0 else int(high)
+                raise ValueError(
+                    f"TagBags.indices holds the tag index {bad}, outside "
+                    f"[0, {num_tags})."
+                )
+        return tags
+    if not isinstance(tags, Tensor):
+        raise TypeError(
+            "tags must be a dense (n_rows, n_tags) tensor or TagBags, got "
+            f"{type(tags).__name__}."
+        )
+    if tags.ndim != 2 or tags.shape[1] != num_tags:
+        raise ValueError(
+            f"dense tags must have shape (n_rows, {num_tags}), got "
+            f"{tuple(tags.shape)}."
+        )
+    return tags
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, Tensor):
+        return f"shape {tuple(value.shape)} and dtype {value.dtype}"
+    return type(value).__name__
+
+
 def num_rows(tags: TagBatch) -> int:
     return tags.num_rows if isinstance(tags, TagBags) else int(tags.shape[0])

@@ -6,7 +6,7 @@ import numbers
 
 from torch import Tensor, nn
 
-from ._bags import TagBatch
+from ._bags import TagBatch, check_tags
 
 
 class TagEmbedding(nn.Module):
@@ -41,6 +41,10 @@ class TagEmbedding(nn.Module):
 
     def forward(self, tags: TagBatch) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def check_tags(self, tags: object) -> TagBatch:
+        """Validate a batch against this module (``num_tags`` columns)."""
+        return check_tags(tags, self.num_tags)
 
     def extra_repr(self) -> str:
         return f"num_tags={self.num_tags}, embedding_dim={self.embedding_dim}"

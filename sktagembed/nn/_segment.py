@@ -1,14 +1,37 @@
-"""Softmax pooling over the active tags of each row, for both layouts."""
+"""Softmax pooling over the active tags of each row, for both layouts.
+
+In the methods here a tag's score depends on the tag only, not on the row.
+The softmax of row ``i`` over its active tags, with tag weights ``x_ij``
+entering as ``log(x_ij)`` (so inactive tags sit at ``-inf``), is therefore
+
+    p_ij = x_ij exp(s_j - c) / sum_k x_ik exp(s_k - c)
+
+for ANY shift ``c``. With one shift per head, ``c = max_j s_j``, the whole
+pooling is two bags over per-tag tables, ``X (a * E)`` and ``X a`` with
+``a = exp(s - c)``: one matmul (dense) or one ``embedding_bag`` (sparse), no
+per-entry tensors. Inactive tags have ``x_ij = 0`` and contribute exactly
+nothing, the same as masking their score with ``-inf``.
+
+The global shift is safe while ``a`` stays far from float32 underflow; when
+the scores of one head spread over more than :data:`MAX_SCORE_SPREAD` the
+functions switch to the exact per-row (segment) softmax, which shifts every
+row by its own maximum (``scatter_reduce(..., "amax")`` over row ids).
+"""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ._bags import TagBags, TagBatch
 
+#: Largest ``max(s) - min(s)`` (per head) for the global-shift fast path;
+#: ``exp(-50)`` is about 2e-22, far above float32's smallest normal number.
+MAX_SCORE_SPREAD = 50.0
 
-def masked_softmax_pool(scores: Tensor, values: Tensor, tags: TagBatch) -> Tensor:
+
+def softmax_pool(scores: Tensor, values: Tensor, tags: TagBatch) -> Tensor:
     """Attention-pool per-tag ``values`` over each row's active tags.
 
     Parameters
@@ -26,12 +49,24 @@ def masked_softmax_pool(scores: Tensor, values: Tensor, tags: TagBatch) -> Tenso
     Tensor of shape (n, H, D)
         Rows with no active tag are zeros.
     """
-    weights = softmax_weights(scores, tags)
+    num_tags, num_heads, head_dim = values.shape
+    if _fast_path(scores):
+        shifted = torch.exp(scores - scores.detach().amax(dim=0))  # (K, H)
+        table = torch.cat(
+            [(shifted.unsqueeze(-1) * values).reshape(num_tags, -1), shifted], dim=1
+        )
+        both = _bag(table, tags)
+        numerator = both[:, : num_heads * head_dim].reshape(-1, num_heads, head_dim)
+        total = both[:, num_heads * head_dim :].unsqueeze(-1)
+        return numerator / torch.where(total > 0, total, 1.0)
+    weights = _exact_softmax(scores, tags)
     if isinstance(tags, TagBags):
-        rows = tags.row_ids()
-        pooled = weights.unsqueeze(-1) * values[tags.indices]
-        out = values.new_zeros((tags.num_rows, *values.shape[1:]))
-        return out.index_add_(0, rows, pooled)
+        heads = [
+            F.embedding_bag(tags.indices, values[:, h].contiguous(), tags.offsets,
+                            mode="sum", per_sample_weights=weights[:, h])
+            for h in range(num_heads)
+        ]
+        return torch.stack(heads, dim=1)
     return torch.einsum("nkh,khd->nhd", weights, values)
 
 
@@ -41,6 +76,47 @@ def softmax_weights(scores: Tensor, tags: TagBatch) -> Tensor:
     Returns ``(n, K, H)`` for dense input and ``(nnz, H)`` for TagBags;
     inactive tags get exactly zero and empty rows all zeros (never NaN).
     """
+    if not _fast_path(scores):
+        return _exact_softmax(scores, tags)
+    shifted = torch.exp(scores - scores.detach().amax(dim=0))
+    total = _bag(shifted, tags)
+    total = torch.where(total > 0, total, 1.0)
+    if isinstance(tags, TagBags):
+        entry = tags.weights(scores.dtype).unsqueeze(1) * shifted[tags.indices]
+        return entry / total[tags.row_ids()]
+    dense = tags.to(scores.dtype)
+    return dense.unsqueeze(-1) * shifted.unsqueeze(0) / total.unsqueeze(1)
+
+
+def check_non_negative(tags: TagBatch) -> None:
+    """Attention reads weights as ``log(w)``: negative ones are an error."""
+    values = tags.per_sample_weights if isinstance(tags, TagBags) else tags
+    if values is not None and values.numel() and bool((values < 0).any()):
+        raise ValueError(
+            "attention pooling needs non-negative tag weights; the tag batch "
+            "holds negative values."
+        )
+
+
+def _fast_path(scores: Tensor) -> bool:
+    detached = scores.detach()
+    spread = detached.amax(dim=0) - detached.amin(dim=0)
+    return bool(torch.isfinite(spread).all()) and bool(
+        (spread <= MAX_SCORE_SPREAD).all()
+    )
+
+
+def _bag(table: Tensor, tags: TagBatch) -> Tensor:
+    if isinstance(tags, TagBags):
+        weights = tags.per_sample_weights
+        return F.embedding_bag(
+            tags.indices, table, tags.offsets, mode="sum",
+            per_sample_weights=None if weights is None else weights.to(table.dtype),
+        )
+    return tags.to(table.dtype) @ table
+
+
+def _exact_softmax(scores: Tensor, tags: TagBatch) -> Tensor:
     if isinstance(tags, TagBags):
         return _sparse_softmax(scores, tags)
     dense = tags.to(scores.dtype)

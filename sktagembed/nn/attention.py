@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from ._bags import TagBatch
 from ._base import TagEmbedding, check_positive_int
-from ._segment import masked_softmax_pool, softmax_weights
+from ._segment import check_non_negative, softmax_pool, softmax_weights
 
 
 class AttentionTagEmbedding(TagEmbedding):
@@ -30,13 +30,30 @@ class AttentionTagEmbedding(TagEmbedding):
     hidden_dim : int, default=32
         Hidden width of the scoring MLP ``Linear(d, h) -> tanh -> Linear(h, 1)``.
 
+    Attributes
+    ----------
+    weight : Parameter of shape (K, d)
+        The tag table ``E``, initialised ``N(0, 1/d)``.
+    scorer : nn.Sequential
+        The scoring MLP (PyTorch's default ``Linear`` initialisation).
+
+    Notes
+    -----
+    A tag's score does not depend on the row, so the scorer runs once per
+    forward over the ``K`` table rows, and the pooling is computed as
+    ``X (a * E) / X a`` with ``a = exp(score - max score)``: tags with
+    ``x = 0`` add exactly nothing, which is the ``-inf`` mask. When the
+    scores spread too far for that shared shift, an exact per-row softmax
+    (segment max over row ids) is used instead.
+
     Examples
     --------
     >>> import torch
     >>> from sktagembed.nn import AttentionTagEmbedding
     >>> module = AttentionTagEmbedding(4, 3)
-    >>> weights = module.attention_weights(torch.tensor([[1.0, 0, 1, 0]]))
-    >>> float(weights.sum()), float(weights[0, 1])
+    >>> with torch.no_grad():
+    ...     weights = module.attention_weights(torch.tensor([[1.0, 0, 1, 0]]))
+    >>> round(float(weights.sum()), 5), float(weights[0, 1])
     (1.0, 0.0)
     """
 
@@ -48,7 +65,10 @@ class AttentionTagEmbedding(TagEmbedding):
             torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
         )
         self.scorer = nn.Sequential(
-            nn.Linear(embedding_dim, hidden_dim), nn.Tanh(), nn.Linear(hidden_dim, 1)
+            nn.Linear(embedding_dim, hidden_dim),
+            nn.Tanh(),
+            # No output bias: a softmax ignores a shift shared by all tags.
+            nn.Linear(hidden_dim, 1, bias=False),
         )
 
     def tag_scores(self) -> Tensor:
@@ -62,11 +82,15 @@ class AttentionTagEmbedding(TagEmbedding):
         ``indices``) for :class:`TagBags`. Weights are non-negative, sum to 1
         over a row's active tags and are exactly 0 elsewhere.
         """
+        tags = self.check_tags(tags)
+        check_non_negative(tags)
         return softmax_weights(self.tag_scores(), tags).squeeze(-1)
 
     def forward(self, tags: TagBatch) -> Tensor:
+        tags = self.check_tags(tags)
+        check_non_negative(tags)
         values = self.weight.unsqueeze(1)  # (K, 1, d): one head
-        return masked_softmax_pool(self.tag_scores(), values, tags).squeeze(1)
+        return softmax_pool(self.tag_scores(), values, tags).squeeze(1)
 
 
 class MultiHeadTagEmbedding(TagEmbedding):
@@ -86,6 +110,13 @@ class MultiHeadTagEmbedding(TagEmbedding):
         Output size ``d``; must be divisible by ``num_heads``.
     num_heads : int, default=4
         Number of heads ``H``.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (K, H, d/H)
+        The head tables ``E_h``, initialised ``N(0, H/d)``.
+    query : Parameter of shape (H, d/H)
+        The head queries ``q_h``, initialised ``N(0, 1)``.
 
     Examples
     --------
@@ -118,10 +149,14 @@ class MultiHeadTagEmbedding(TagEmbedding):
 
     def attention_weights(self, tags: TagBatch) -> Tensor:
         """Per-head pooling weights: ``(n, K, H)`` dense, ``(nnz, H)`` sparse."""
+        tags = self.check_tags(tags)
+        check_non_negative(tags)
         return softmax_weights(self.tag_scores(), tags)
 
     def forward(self, tags: TagBatch) -> Tensor:
-        pooled = masked_softmax_pool(self.tag_scores(), self.weight, tags)
+        tags = self.check_tags(tags)
+        check_non_negative(tags)
+        pooled = softmax_pool(self.tag_scores(), self.weight, tags)
         return pooled.reshape(pooled.shape[0], self.embedding_dim)
 
     def extra_repr(self) -> str:

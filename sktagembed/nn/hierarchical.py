@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ from ._bags import TagBags, TagBatch, bag_sum
 from ._base import TagEmbedding
 
 #: Above this many tags the ancestor matrix is kept sparse.
-DENSE_ANCESTORS_MAX_TAGS = 2048
+DENSE_ANCESTORS_MAX_TAGS = 512
 
 
 class HierarchicalTagEmbedding(TagEmbedding):
@@ -31,9 +31,18 @@ class HierarchicalTagEmbedding(TagEmbedding):
         Embedding size ``d``.
     hierarchy : mapping
         ``{parent: [children, ...]}`` by tag name (with ``tag_names``) or by
-        integer index; any depth, several parents allowed, cycles rejected.
+        integer index; any depth, several parents allowed. Unknown tags,
+        self-links and cycles raise ``ValueError`` naming the tags.
     tag_names : sequence of str, optional
         Names of the ``K`` tags, to read ``hierarchy`` by name.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (K, d)
+        The tag table ``E``, initialised ``N(0, 1/d)``.
+    lift : buffer of shape (K, K)
+        ``I + A``, with ``A`` the transitive closure of the hierarchy built
+        once at construction; dense for ``K <= 512``, sparse COO above.
 
     Examples
     --------
@@ -50,21 +59,36 @@ class HierarchicalTagEmbedding(TagEmbedding):
     def __init__(self, num_tags: int, embedding_dim: int,
                  hierarchy: Mapping, tag_names: Sequence[str] | None = None):
         super().__init__(num_tags, embedding_dim)
+        if tag_names is not None and len(tag_names) != num_tags:
+            raise ValueError(
+                f"tag_names has {len(tag_names)} names but num_tags={num_tags}."
+            )
         links = _hierarchy_links(hierarchy, num_tags, tag_names)
         closure = _ancestor_closure(links, num_tags, tag_names)
         self.weight = nn.Parameter(
             torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
         )
-        self.depth = int(closure.sum(axis=1).max()) if num_tags else 0
         lift = _identity_plus(closure)
+        # Small K: a dense (I + A) is fastest; large K: keep it sparse (COO,
+        # which autograd multiplies without the CSR beta warning).
         if num_tags <= DENSE_ANCESTORS_MAX_TAGS:
             self.register_buffer("lift", lift.to_dense())
         else:
-            self.register_buffer("lift", lift.to_sparse_csr())
+            self.register_buffer("lift", lift)
+
+    @property
+    def ancestors(self) -> Tensor:
+        """Dense ``(K, K)`` 0/1 matrix ``A``: ``A[c, p] = 1`` if ``p`` is an
+        ancestor of ``c``. Built on demand, for inspection only."""
+        lift = self.lift.to_dense() if self.lift.is_sparse else self.lift
+        return lift - torch.eye(self.num_tags, device=lift.device)
 
     def forward(self, tags: TagBatch) -> Tensor:
-        lift = self.lift
-        table = lift @ self.weight
+        tags = self.check_tags(tags)
+        if self.lift.is_sparse:
+            table = torch.sparse.mm(self.lift, self.weight)
+        else:
+            table = self.lift @ self.weight
         return bag_sum(table, tags)
 
 
@@ -88,10 +112,12 @@ def _hierarchy_links(hierarchy: Mapping, num_tags: int,
             "hierarchy must be a mapping {parent: [children]}, got "
             f"{type(hierarchy).__name__}."
         )
-    lookup = {name: i for i, name in enumerate(tag_names or [])}
+    lookup = {
+        name: i for i, name in enumerate(tag_names if tag_names is not None else [])
+    }
 
     def index_of(tag: Hashable) -> int:
-        if tag in lookup:
+        if isinstance(tag, Hashable) and tag in lookup:
             return lookup[tag]
         if isinstance(tag, (int, np.integer)) and not isinstance(tag, bool):
             if 0 <= tag < num_tags:
@@ -104,9 +130,10 @@ def _hierarchy_links(hierarchy: Mapping, num_tags: int,
 
     links = []
     for parent, children in hierarchy.items():
-        if isinstance(children, (str, bytes)) or not isinstance(children, Sequence):
-            children = [children] if not isinstance(children, (set, frozenset)) \
-                else sorted(children, key=str)
+        if isinstance(children, (set, frozenset)):
+            children = sorted(children, key=str)
+        elif isinstance(children, (str, bytes)) or not isinstance(children, Iterable):
+            children = [children]  # a single child
         p = index_of(parent)
         for child in children:
             c = index_of(child)
@@ -136,9 +163,13 @@ def _ancestor_closure(links, num_tags: int, tag_names):
         frontier.data[:] = 1.0
         frontier.eliminate_zeros()
         if frontier.diagonal().any():
-            tag = int(np.flatnonzero(frontier.diagonal())[0])
-            name = tag_names[tag] if tag_names is not None else tag
-            raise ValueError(f"hierarchy contains a cycle through the tag {name!r}.")
+            on_cycle = [
+                tag_names[tag] if tag_names is not None else tag
+                for tag in np.flatnonzero(frontier.diagonal()).tolist()
+            ]
+            raise ValueError(
+                f"hierarchy contains a cycle through the tags {on_cycle!r}."
+            )
         new = frontier - frontier.multiply(closure)
         new.eliminate_zeros()
         if new.nnz == 0:
@@ -179,18 +210,18 @@ def infer_hierarchy(tags, tag_names: Sequence[str] | None = None) -> dict:
     """
     import scipy.sparse as sp
 
-    occurrences = _occurrence_matrix(tags)
+    names = list(tag_names) if tag_names is not None else None
+    occurrences = _occurrence_matrix(tags, None if names is None else len(names))
     num_tags = occurrences.shape[1]
-    co = (occurrences.T @ occurrences).toarray() if num_tags <= 4096 else None
-    if co is None:
-        co_sparse = (occurrences.T @ occurrences).tocsr()
-        counts = co_sparse.diagonal()
-        rows, cols = co_sparse.nonzero()
-        both = np.asarray(co_sparse[rows, cols]).ravel()
-    else:
-        counts = np.diag(co)
-        rows, cols = np.nonzero(co)
-        both = co[rows, cols]
+    if names is not None and len(names) != num_tags:
+        raise ValueError(
+            f"tag_names has {len(names)} names but tags has {num_tags} columns."
+        )
+    co = (occurrences.T @ occurrences).tocoo()
+    counts = np.zeros(num_tags)
+    diagonal = co.row == co.col
+    counts[co.row[diagonal]] = co.data[diagonal]
+    rows, cols, both = co.row, co.col, co.data
     # rows = child c, cols = parent p: c never occurs without p.
     is_link = (rows != cols) & (counts[rows] > 0) & (both == counts[rows])
     is_link &= counts[cols] > counts[rows]  # equal sets are not a hierarchy
@@ -203,15 +234,15 @@ def infer_hierarchy(tags, tag_names: Sequence[str] | None = None) -> dict:
     direct = ancestors - ancestors.multiply(indirect > 0)
     direct.eliminate_zeros()
     child, parent = direct.nonzero()
-    names = list(tag_names) if tag_names is not None else None
     result: dict = {}
     for p, c in sorted(zip(parent.tolist(), child.tolist(), strict=True)):
-        key = names[p] if names else p
-        result.setdefault(key, []).append(names[c] if names else c)
+        key = p if names is None else names[p]
+        result.setdefault(key, []).append(c if names is None else names[c])
     return result
 
 
-def _occurrence_matrix(tags):
+def _occurrence_matrix(tags, num_tags: int | None):
+    """Sparse 0/1 ``(n, K)`` occurrence matrix of any accepted tag batch."""
     import scipy.sparse as sp
 
     if isinstance(tags, TagBags):
@@ -220,7 +251,8 @@ def _occurrence_matrix(tags):
         weights = tags.weights().cpu().numpy()
         keep = weights != 0
         n = tags.num_rows
-        num_tags = int(cols.max()) + 1 if len(cols) else 0
+        if num_tags is None:
+            num_tags = int(cols.max()) + 1 if len(cols) else 0
         return sp.csr_matrix(
             (np.ones(keep.sum()), (rows[keep], cols[keep])), shape=(n, num_tags)
         )

@@ -26,6 +26,11 @@ class InteractionTagEmbedding(TagEmbedding):
     embedding_dim : int
         Embedding size ``d``.
 
+    Attributes
+    ----------
+    weight : Parameter of shape (K, d)
+        The tag table ``E``, initialised ``N(0, 1/d)``.
+
     Examples
     --------
     >>> import torch
@@ -43,6 +48,7 @@ class InteractionTagEmbedding(TagEmbedding):
         )
 
     def forward(self, tags: TagBatch) -> Tensor:
+        tags = self.check_tags(tags)
         pooled = bag_sum(self.weight, tags)
         squares = bag_sum(self.weight * self.weight, tags, squared_weights=True)
         return torch.cat([pooled, 0.5 * (pooled * pooled - squares)], dim=1)
@@ -63,6 +69,14 @@ class BilinearTagEmbedding(TagEmbedding):
         Number of tags ``K``.
     embedding_dim : int
         Embedding size ``d``.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (K, d)
+        The tag table ``E``, initialised ``N(0, 1/d)``.
+    bilinear : Parameter of shape (d, d)
+        The shared ``W``, initialised ``I + N(0, 1/d^2)`` so that the pair
+        part starts close to the ``interaction`` method's.
 
     Examples
     --------
@@ -85,8 +99,10 @@ class BilinearTagEmbedding(TagEmbedding):
         )
 
     def forward(self, tags: TagBatch) -> Tensor:
+        tags = self.check_tags(tags)
         projected = self.weight @ self.bilinear
-        # One bag over [E, P, P * E] reads the tags once for all three sums.
+        # One bag over [E, P] gives X E and X P together; (X * X)(P * E) needs
+        # squared weights, so it is a second bag.
         pooled = bag_sum(torch.cat([self.weight, projected], dim=1), tags)
         pooled_e, pooled_p = pooled.split(self.embedding_dim, dim=1)
         squares = bag_sum(projected * self.weight, tags, squared_weights=True)

@@ -28,6 +28,14 @@ class MLPTagEmbedding(TagEmbedding):
     dropout : float, default=0.0
         Dropout probability between the layers (training only).
 
+    Attributes
+    ----------
+    hidden_weight : Parameter of shape (K, h)
+        The first layer's weight, transposed (tag-major), with
+        ``hidden_bias`` initialised like :class:`torch.nn.Linear`.
+    output : nn.Linear
+        The second layer.
+
     Examples
     --------
     >>> import torch
@@ -51,5 +59,6 @@ class MLPTagEmbedding(TagEmbedding):
         self.output = nn.Linear(hidden_dim, embedding_dim)
 
     def forward(self, tags: TagBatch) -> Tensor:
+        tags = self.check_tags(tags)
         hidden = torch.relu(bag_sum(self.hidden_weight, tags) + self.hidden_bias)
         return self.output(self.dropout(hidden))

@@ -49,6 +49,7 @@ class PretrainedTagEmbedding(TagEmbedding):
             self.weight = nn.Parameter(table)
 
     def forward(self, tags: TagBatch) -> Tensor:
+        tags = self.check_tags(tags)
         return bag_sum(self.weight, tags)
 
     def extra_repr(self) -> str:

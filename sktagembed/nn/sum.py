@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from ._bags import TagBatch, bag_sum, bag_weight_sum
+from ._bags import TagBags, TagBatch, bag_sum, bag_weight_sum
 from ._base import TagEmbedding
 
 POOLINGS = ("sum", "mean")
@@ -25,6 +25,11 @@ class SumTagEmbedding(TagEmbedding):
     pooling : {"sum", "mean"}, default="sum"
         ``"mean"`` divides by the row's total tag weight (rows with no tag
         stay zero).
+
+    Attributes
+    ----------
+    weight : Parameter of shape (K, d)
+        The tag table ``E``, initialised ``N(0, 1/d)``.
 
     Examples
     --------
@@ -45,6 +50,7 @@ class SumTagEmbedding(TagEmbedding):
         )
 
     def forward(self, tags: TagBatch) -> Tensor:
+        tags = self.check_tags(tags)
         out = bag_sum(self.weight, tags)
         if self.pooling == "mean":
             total = bag_weight_sum(tags, out.dtype)
@@ -63,6 +69,14 @@ class LinearTagEmbedding(TagEmbedding):
         Output size ``d``.
     bias : bool, default=True
         Learn the offset ``b``.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (K, d)
+        ``W^T``, stored tag-major so both input layouts read it as a table;
+        initialised like :class:`torch.nn.Linear`, ``U(-1/sqrt(K), 1/sqrt(K))``.
+    bias : Parameter of shape (d,) or None
+        ``b``, initialised the same way.
 
     Examples
     --------
@@ -85,5 +99,9 @@ class LinearTagEmbedding(TagEmbedding):
         )
 
     def forward(self, tags: TagBatch) -> Tensor:
+        tags = self.check_tags(tags)
+        if self.bias is not None and not isinstance(tags, TagBags):
+            # One fused pass instead of a matmul followed by a bias add.
+            return torch.addmm(self.bias, tags.to(self.weight.dtype), self.weight)
         out = bag_sum(self.weight, tags)
         return out if self.bias is None else out + self.bias
