@@ -113,7 +113,7 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
         The resolved torch device.
     n_features_in_ : int
         Number of input columns seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Input column names, when ``X`` had string column names.
 
     See Also
