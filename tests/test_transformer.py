@@ -428,3 +428,69 @@ def test_feature_table_gets_embedding_columns_appended():
         tags.to_numpy(float) @ emb.embeddings_.to_numpy(),
         rtol=1e-5, atol=1e-6,
     )
+
+
+def test_verbose_prints_skorch_epoch_table(capsys):
+    make("sum", verbose=1, max_epochs=2).fit(random_tags())
+    out = capsys.readouterr().out
+    assert "epoch" in out and "train_loss" in out
+    make("sum", verbose=0, max_epochs=2).fit(random_tags())
+    assert capsys.readouterr().out == ""
+
+
+def test_early_stopping_uses_a_held_out_fraction():
+    X = random_tags(n_rows=200)
+    noise = np.random.default_rng(0).normal(size=200)  # nothing to learn
+    emb = make("mlp", max_epochs=200, patience=2, lr=0.05,
+               validation_fraction=0.2).fit(X, noise)
+    history = emb.net_.history
+    assert "valid_loss" in history[-1]
+    assert len(history) < 200  # stopped early
+    n_valid = history[-1, "batches", -1, "valid_batch_size"]
+    assert n_valid == 40
+
+
+def test_label_list_column_inside_a_column_transformer():
+    # MultiLabelBinarizer cannot sit in a ColumnTransformer; this can.
+    frame = pd.DataFrame(
+        {
+            "labels": [["price", "volume"], ["price"], [], ["volume", "risk"]] * 10,
+            "size": np.arange(40, dtype=float),
+        }
+    )
+    columns = ColumnTransformer(
+        [("tags", make("sum", max_epochs=0), "labels"), ("num", "passthrough",
+                                                          ["size"])]
+    )
+    out = columns.fit_transform(frame)
+    emb = columns.named_transformers_["tags"]
+    assert emb.tag_names_ == ["price", "risk", "volume"]
+    table = emb.embeddings_
+    np.testing.assert_allclose(out[0, :8], table.loc["price"] + table.loc["volume"],
+                               rtol=1e-6)
+    np.testing.assert_array_equal(out[2, :8], 0.0)
+    np.testing.assert_array_equal(out[:, 8], frame["size"])
+
+
+def test_delimited_strings_are_split_into_labels():
+    frame = pd.DataFrame({"tags": ["a|b", "b", "", "c | a"]})
+    emb = make("sum", max_epochs=0, separator="|").fit(frame)
+    assert emb.tag_names_ == ["a", "b", "c"]
+    table = emb.embeddings_
+    np.testing.assert_allclose(emb.transform(frame)[3],
+                               table.loc["a"] + table.loc["c"], rtol=1e-6)
+
+
+def test_multi_output_regression_target():
+    X = random_tags(n_rows=80)
+    y = np.column_stack([X["t0"] * 2.0, X["t1"].astype(float) - X["t2"]])
+    emb = make("linear").fit(X, y)
+    assert emb.objective_ == "regression"
+    assert emb.net_.module_.head.out_features == 2
+
+
+def test_device_auto_resolves_to_an_available_device():
+    import torch
+
+    emb = make("sum", device="auto").fit(random_tags())
+    assert emb.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
