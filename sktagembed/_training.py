@@ -174,6 +174,7 @@ def train_tag_embedding(
     device: str,
     random_state: np.random.RandomState,
     verbose: int,
+    callbacks: list | None = None,
 ) -> NeuralNet:
     """Train ``embedding`` with a head on ``objective``; return the skorch net.
 
@@ -199,7 +200,7 @@ def train_tag_embedding(
         )
 
     train_set = subset(train_rows)
-    callbacks = []
+    callbacks = list(callbacks or [])
     if use_validation and patience:
         callbacks.append(
             StrictEarlyStopping(

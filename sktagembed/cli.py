@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._progress import EpochProgressBar
+
 EXIT_USAGE = 2
 
 
@@ -191,7 +193,7 @@ def run_embed(args: argparse.Namespace) -> int:
         max_epochs=args.epochs,
         device=args.device,
         random_state=args.seed,
-        verbose=0 if args.quiet else 2,
+        callbacks=[EpochProgressBar("embedding", disable=args.quiet)],
     ).set_output(transform="pandas")
     embedded = transformer.fit_transform(frame[tag_columns], y)
     kept = frame.drop(columns=tag_columns) if args.drop_tags else frame
@@ -216,7 +218,8 @@ def run_demo(args: argparse.Namespace) -> int:
     _, tags = load_etth1()
     transformer = TagEmbeddingTransformer(
         "sum", embedding_dim=4, max_epochs=200, random_state=args.seed,
-        device=args.device, verbose=0 if args.quiet else 1,
+        device=args.device,
+        callbacks=[EpochProgressBar("embedding", disable=args.quiet)],
     ).fit(tags)
     with pd.option_context("display.precision", 3, "display.width", 100):
         print("Tag embeddings learned from the ETTh1 tag table:")

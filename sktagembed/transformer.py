@@ -97,6 +97,8 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
         Seeds initialisation, the validation split and batch shuffling.
     verbose : int, default=0
         ``1`` prints skorch's epoch table, ``2`` adds a progress bar.
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the skorch net that trains the embedding.
 
     Attributes
     ----------
@@ -160,6 +162,7 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
         device="auto",
         random_state=None,
         verbose=0,
+        callbacks=None,
     ):
         self.method = method
         self.embedding_dim = embedding_dim
@@ -184,6 +187,7 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
 
     # -- fitting -----------------------------------------------------------
 
@@ -235,6 +239,7 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
                 device=device,
                 random_state=rng,
                 verbose=self.verbose,
+                callbacks=self.callbacks,
             )
         module = net.module_
         single_tags = _one_tag_per_row(len(schema.tag_names_))
