@@ -35,8 +35,8 @@ from .nn import TagBags
 #: Up to this many tags a dense input gives a dense tag matrix.
 DENSE_MAX_TAGS = 4096
 
-_TRUE_STRINGS = {"true", "t", "yes"}
-_FALSE_STRINGS = {"false", "f", "no"}
+_TRUE_STRINGS = {"true"}
+_FALSE_STRINGS = {"false"}
 _LIST_TYPES = (list, tuple, set, frozenset, np.ndarray)
 
 TagMatrix = np.ndarray | sp.csr_matrix
@@ -149,6 +149,7 @@ class TagSchema:
         if _is_tag_column(column):
             return ("tag", name, None)
         if _is_categorical(column):
+            _check_not_half_boolean(name, column)
             values = column.astype(object)
             vocabulary = sorted(pd.unique(values), key=str)
             return ("categorical", name, vocabulary)
@@ -428,17 +429,27 @@ def _is_tag_column(column: pd.Series) -> bool:
 
 def _is_boolean_like(column: pd.Series) -> bool:
     values = pd.unique(column)
-    if len(values) == 0:
-        return False
-    for value in values:
-        if isinstance(value, (bool, np.bool_)):
-            continue
-        if isinstance(value, str) and value.strip().lower() in (
-            _TRUE_STRINGS | _FALSE_STRINGS
-        ):
-            continue
-        return False
-    return True
+    return len(values) > 0 and all(_is_boolean_value(value) for value in values)
+
+
+def _check_not_half_boolean(name: str, column: pd.Series) -> None:
+    """Reject a column of true/false values with a stray other value."""
+    values = pd.unique(column)
+    flags = [_is_boolean_value(value) for value in values]
+    if any(flags) and not all(flags):
+        stray = next(v for v, flag in zip(values, flags, strict=True) if not flag)
+        raise ValueError(
+            f"Column {name!r} holds true/false values and also {stray!r}; "
+            "tag columns must be 0/1 or boolean."
+        )
+
+
+def _is_boolean_value(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    return isinstance(value, str) and value.strip().lower() in (
+        _TRUE_STRINGS | _FALSE_STRINGS
+    )
 
 
 def _is_categorical(column: pd.Series) -> bool:
