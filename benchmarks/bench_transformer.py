@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
 
     frame = make_frame(args.rows)
-    dense = torch.from_numpy(frame.to_numpy(np.float32))
+    dense = torch.from_numpy(frame.to_numpy(np.float32).copy())
     print(f"rows={args.rows:,} tags={N_TAGS} dim={DIM} torch threads="
           f"{torch.get_num_threads()}")
     print(f"{'method':<13}{'module rows/s':>16}{'transform rows/s':>18}{'ratio':>8}")

@@ -111,7 +111,10 @@ def matrix_rows_to_input(tags: TagMatrix, rows: np.ndarray | slice) -> dict:
                 check_invariants=False,  # built from a valid scipy CSR matrix
             )
         return {"tags": csr}
-    return {"tags": torch.from_numpy(np.ascontiguousarray(block, dtype=np.float32))}
+    array = np.asarray(block, dtype=np.float32)  # any memory order will do
+    if not array.flags.writeable:
+        array = array.copy()  # torch.from_numpy wants writable memory
+    return {"tags": torch.from_numpy(array)}
 
 
 class CollateTagRows:

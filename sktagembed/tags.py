@@ -223,7 +223,11 @@ class TagSchema:
     def _dense_frame_matrix(self, frame: pd.DataFrame) -> np.ndarray:
         dtypes = frame.dtypes
         if all(dtype == np.bool_ for dtype in dtypes):
-            return frame.to_numpy(dtype=np.float32)
+            values = frame.to_numpy(dtype=np.float32)
+            # A fresh conversion that pandas marks read-only: it shares no
+            # memory with the frame, so it may be handed on as writable.
+            values.flags.writeable = True
+            return values
         columns = [
             _tag_values(name, frame.iloc[:, i]) for i, name in enumerate(self._columns)
         ]
