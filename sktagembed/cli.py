@@ -18,6 +18,8 @@ import pandas as pd
 from ._progress import EpochProgressBar
 
 EXIT_USAGE = 2
+#: What ``sktagembed`` with no sub-command runs.
+DEFAULT_COMMAND = "demo"
 
 
 class UserError(Exception):
@@ -27,9 +29,10 @@ class UserError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = [DEFAULT_COMMAND, *argv]
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["demo", *(argv or [])])
     try:
         return args.run(args)
     except UserError as exc:
