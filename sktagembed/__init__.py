@@ -4,8 +4,14 @@ Public names are importable from the top level; modules with a leading
 underscore are private and may change without notice.
 """
 
+from .timexer import TimeXerRegressor, make_forecast_frame
 from .transformer import TagEmbeddingTransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["TagEmbeddingTransformer", "__version__"]
+__all__ = [
+    "TagEmbeddingTransformer",
+    "TimeXerRegressor",
+    "__version__",
+    "make_forecast_frame",
+]

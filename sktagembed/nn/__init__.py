@@ -14,6 +14,7 @@ from .interaction import BilinearTagEmbedding, InteractionTagEmbedding
 from .mlp import MLPTagEmbedding
 from .pretrained import PretrainedTagEmbedding
 from .sum import LinearTagEmbedding, SumTagEmbedding
+from .timexer import TimeXer
 
 __all__ = [
     "METHODS",
@@ -28,6 +29,7 @@ __all__ = [
     "SumTagEmbedding",
     "TagBags",
     "TagEmbedding",
+    "TimeXer",
     "build_tag_embedding",
     "dense_to_bags",
     "infer_hierarchy",

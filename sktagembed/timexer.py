@@ -1,0 +1,731 @@
+"""TimeXerRegressor: TimeXer with tag-embedded exogenous variates, as an estimator."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import LRScheduler, ProgressBar
+from skorch.helper import predefined_split
+from torch import Tensor, nn
+from torch.utils.data import Dataset
+
+from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
+from ._training import InterruptibleNet, StrictEarlyStopping
+from .nn import METHODS, build_tag_embedding
+from .nn.timexer import TimeXer
+from .tags import TagSchema
+
+MODES = ("MS", "M")
+#: Windows per forward pass in ``predict``.
+PREDICT_BATCH = 2048
+
+
+class TimeXerRegressor(RegressorMixin, BaseEstimator):
+    """TimeXer forecaster whose exogenous variate tokens can carry tag embeddings.
+
+    ``X`` holds rows in time order (a DataFrame or 2-D array, ``n_steps x
+    n_vars``); the model at row ``t`` reads the window of rows
+    ``t - lookback + 1 .. t`` and predicts ``y[t]``, the target ``horizon``
+    steps ahead (one value, or one per step when ``y`` has several columns;
+    :func:`make_forecast_frame` builds such a ``y`` without leakage).
+
+    In the MS setting (default) the ``endogenous`` column is patched and read
+    through TimeXer's global token; every other column becomes one exogenous
+    variate token. In the M setting every column is endogenous (and also an
+    exogenous token), and ``y`` holds one block of steps per column.
+
+    With ``feature_tags`` (a tag table whose rows are the exogenous column
+    names) and ``tag_method`` (one of the nine methods), each exogenous token
+    gets the variable's tag embedding added, trained end to end.
+
+    Panels of many series (rows of several series interleaved) are given with
+    ``groups`` at fit/predict time or with ``group_column``; windows never
+    cross a series. Windows are never materialised: the data is held once
+    (on the GPU when training there) and each batch gathers its windows.
+
+    Parameters
+    ----------
+    lookback : int, default=96
+        Window length; must be divisible by ``patch_len``.
+    patch_len : int, default=16
+        Length of the endogenous patches.
+    endogenous : str or int, default=None
+        Endogenous column (name, or position for arrays); None: the last.
+    mode : {"MS", "M"}, default="MS"
+        One endogenous series with exogenous ones, or every column endogenous.
+    group_column : str, default=None
+        Column of ``X`` holding series ids; dropped from the features.
+    feature_tags : DataFrame, default=None
+        Tag table indexed by exogenous column name (extra rows are ignored);
+        its columns are read like ``TagEmbeddingTransformer`` input.
+    tag_method : str or None, default=None
+        Embedding method of the tags; None is plain TimeXer.
+    tag_embedding_dim : int, default=16
+        Size of the tag embedding before projection to ``d_model``.
+    calendar : bool, default=False
+        Add hour, day-of-week, day-of-month and day-of-year tokens from the
+        DatetimeIndex of ``X``.
+    d_model, n_heads, e_layers, d_ff : int, default=128, 8, 1, 256
+        Transformer width, attention heads, encoder layers, feed-forward width.
+    dropout : float, default=0.1
+    use_norm : bool, default=True
+        Per-window instance normalisation with de-normalisation.
+    max_epochs : int, default=10
+    lr : float, default=1e-4
+        Adam learning rate, halved after every epoch (the paper's schedule).
+    batch_size : int, default=32
+    patience : int, default=3
+        Early stopping on the validation loss; 0 turns it off.
+    validation_fraction : float, default=0.1
+        The chronologically last fraction of each series' training windows,
+        held out for early stopping (0: none).
+    device : str, default="auto"
+        ``"auto"`` trains on CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+        1 prints skorch's epoch table, 2 adds a batch progress bar.
+    callbacks : list of skorch callbacks, default=None
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained net.
+    exogenous_columns_ : list of str
+        The exogenous variables, in token order.
+    endogenous_columns_ : list of str
+        The endogenous variables.
+    tag_names_ : list of str or None
+        Tags of ``feature_tags``.
+    n_outputs_ : int
+        Values predicted per row.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sktagembed import TimeXerRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "target"])
+    >>> y = X["target"].shift(-1).ffill()
+    >>> model = TimeXerRegressor(lookback=16, patch_len=8, d_model=16, n_heads=2,
+    ...                          d_ff=32, max_epochs=1, random_state=0)
+    >>> model.fit(X, y).predict(X).shape
+    (200,)
+    """
+
+    def __init__(
+        self,
+        lookback=96,
+        *,
+        patch_len=16,
+        endogenous=None,
+        mode="MS",
+        group_column=None,
+        feature_tags=None,
+        tag_method=None,
+        tag_embedding_dim=16,
+        calendar=False,
+        d_model=128,
+        n_heads=8,
+        e_layers=1,
+        d_ff=256,
+        dropout=0.1,
+        use_norm=True,
+        max_epochs=10,
+        lr=1e-4,
+        batch_size=32,
+        patience=3,
+        validation_fraction=0.1,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.lookback = lookback
+        self.patch_len = patch_len
+        self.endogenous = endogenous
+        self.mode = mode
+        self.group_column = group_column
+        self.feature_tags = feature_tags
+        self.tag_method = tag_method
+        self.tag_embedding_dim = tag_embedding_dim
+        self.calendar = calendar
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.e_layers = e_layers
+        self.d_ff = d_ff
+        self.dropout = dropout
+        self.use_norm = use_norm
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # -- fit ------------------------------------------------------------------
+
+    def fit(self, X, y, groups=None):
+        """Train TimeXer on every full window of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+            Rows in time order (within each series).
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs)
+            Target of each row (``horizon`` steps ahead of it).
+        groups : array-like of shape (n_steps,), default=None
+            Series id of each row, for panels.
+
+        Returns
+        -------
+        self : TimeXerRegressor
+        """
+        self._check_params()
+        probe = _Probe()
+        validate_data(probe, X, reset=True, skip_check_array=True)
+        layout = _Layout.from_training_frame(self, X)
+        data, series = layout.read(X, groups, self.group_column)
+        target = _check_target(y, data.shape[0], layout)
+        n_outputs = target.shape[1]
+        ends = series.full_window_ends(self.lookback)
+        if len(ends) == 0:
+            raise ValueError(
+                f"No series has the lookback={self.lookback} rows needed for one "
+                "training window; give more rows or a shorter lookback."
+            )
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        seed = torch_seed_from(rng)
+        train_ends, valid_ends = series.split_last(ends, self.validation_fraction)
+        with seeded_torch(seed, device):
+            module = self._build_module(layout, n_outputs)
+            data_tensor = torch.from_numpy(series.sorted(data)).to(device)
+            target_tensor = torch.from_numpy(target).to(device)
+
+            def windows(row_ends):
+                return WindowDataset(data_tensor, series, row_ends, target_tensor,
+                                     self.lookback, layout, device)
+
+            train_set = windows(train_ends)
+            callbacks = list(self.callbacks or [])
+            callbacks.append(LRScheduler(policy=torch.optim.lr_scheduler.StepLR,
+                                         step_size=1, gamma=0.5))
+            train_split = None
+            if len(valid_ends):
+                valid_set = windows(valid_ends)
+                train_split = predefined_split(valid_set)
+                if self.patience:
+                    callbacks.append(StrictEarlyStopping(
+                        monitor="valid_loss", patience=self.patience,
+                        load_best=True))
+            if self.verbose >= 2:
+                callbacks.append(ProgressBar())
+            net = InterruptibleNet(
+                module=module,
+                criterion=nn.MSELoss,
+                optimizer=torch.optim.Adam,
+                lr=self.lr,
+                max_epochs=self.max_epochs,
+                batch_size=self.batch_size,
+                iterator_train__shuffle=True,
+                iterator_train__collate_fn=train_set.collate,
+                iterator_valid__collate_fn=(valid_set.collate if len(valid_ends)
+                                            else None),
+                train_split=train_split,
+                callbacks=callbacks,
+                device=device,
+                verbose=int(self.verbose >= 1),
+            )
+            if self.max_epochs > 0:
+                net.fit(train_set, y=None)
+            else:
+                net.initialize()
+        net.module_.eval()
+
+        self.n_features_in_ = probe.n_features_in_
+        if hasattr(probe, "feature_names_in_"):
+            self.feature_names_in_ = probe.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.layout_ = layout
+        self.endogenous_columns_ = list(layout.endogenous)
+        self.exogenous_columns_ = list(layout.exogenous)
+        self.tag_names_ = layout.tag_names
+        self.n_outputs_ = n_outputs
+        self.device_ = device
+        self.net_ = net
+        return self
+
+    def _check_params(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}.")
+        if self.tag_method is not None and self.tag_method not in METHODS:
+            raise ValueError(
+                f"tag_method={self.tag_method!r} is not None or one of "
+                f"{', '.join(METHODS)}."
+            )
+        if self.tag_method is not None and self.feature_tags is None:
+            raise ValueError(
+                f"tag_method={self.tag_method!r} needs feature_tags, a tag table "
+                "indexed by exogenous column name."
+            )
+        if self.tag_method in ("hierarchical", "pretrained"):
+            raise ValueError(
+                f"tag_method={self.tag_method!r} needs options TimeXerRegressor "
+                "does not take; embed the tags with TagEmbeddingTransformer first."
+            )
+        for name in ("lookback", "patch_len", "batch_size", "d_model", "n_heads",
+                     "e_layers", "d_ff", "tag_embedding_dim"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        for name in ("max_epochs", "patience"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}.")
+        fraction = self.validation_fraction
+        if not isinstance(fraction, numbers.Real) or not 0 <= fraction < 1:
+            raise ValueError(
+                f"validation_fraction must be in [0, 1), got {fraction!r}."
+            )
+
+    def _build_module(self, layout: _Layout, n_outputs: int) -> TimeXer:
+        n_endogenous = len(layout.endogenous)
+        if n_outputs % n_endogenous:
+            raise ValueError(
+                f"In mode='M' y needs a multiple of the {n_endogenous} columns "
+                f"of X (one block of steps per column), got {n_outputs}."
+            )
+        tag_embedding = tag_matrix = None
+        if self.tag_method is not None:
+            tag_matrix = torch.from_numpy(layout.tag_matrix)
+            tag_embedding = build_tag_embedding(
+                self.tag_method, tag_matrix.shape[1], self.tag_embedding_dim,
+                tag_names=layout.tag_names,
+            )
+        return TimeXer(
+            self.lookback,
+            n_outputs // n_endogenous,
+            n_endogenous,
+            len(layout.exogenous),
+            layout.n_calendar,
+            patch_len=self.patch_len,
+            d_model=self.d_model,
+            n_heads=self.n_heads,
+            e_layers=self.e_layers,
+            d_ff=self.d_ff,
+            dropout=self.dropout,
+            use_norm=self.use_norm,
+            tag_embedding=tag_embedding,
+            tag_matrix=tag_matrix,
+        )
+
+    # -- predict --------------------------------------------------------------
+
+    def predict(self, X, groups=None):
+        """Predict the target of every row.
+
+        Rows with fewer than ``lookback`` earlier rows in their series get a
+        window padded on the left with the series' first row, so every row
+        gets a finite prediction.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_steps,) or (n_steps, n_outputs)
+        """
+        check_is_fitted(self)
+        validate_data(self, X, reset=False, skip_check_array=True)
+        layout = self.layout_
+        data, series = layout.read(X, groups, self.group_column)
+        device = str(self.net_.device)
+        data_tensor = torch.from_numpy(series.sorted(data)).to(device)
+        module = self.net_.module_.eval()
+        rows = np.arange(data.shape[0])
+        dataset = WindowDataset(data_tensor, series, rows, None, self.lookback,
+                                layout, device)
+        out = np.empty((len(rows), self.n_outputs_), dtype=np.float32)
+        with torch.no_grad():
+            for start in range(0, len(rows), PREDICT_BATCH):
+                batch = list(range(start, min(start + PREDICT_BATCH, len(rows))))
+                inputs, _ = dataset.collate(batch)
+                forecast = module(**inputs)
+                out[start:start + len(batch)] = _flatten_forecast(forecast).cpu()
+        return out[:, 0] if self.n_outputs_ == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.target_tags.multi_output = True
+        return tags
+
+
+# -- layout: which column is what --------------------------------------------
+
+
+class _Layout:
+    """Column roles learned at fit: endogenous, exogenous, calendar, tags."""
+
+    def __init__(self, columns, endogenous, exogenous, calendar, tag_names,
+                 tag_matrix, mode):
+        self.columns = columns
+        self.endogenous = endogenous
+        self.exogenous = exogenous
+        self.calendar = calendar
+        self.tag_names = tag_names
+        self.tag_matrix = tag_matrix
+        self.mode = mode
+
+    @property
+    def n_calendar(self) -> int:
+        return len(CALENDAR_FEATURES) if self.calendar else 0
+
+    @classmethod
+    def from_training_frame(cls, estimator: TimeXerRegressor, X) -> _Layout:
+        columns = _column_names(X)
+        if estimator.group_column is not None:
+            if estimator.group_column not in columns:
+                raise ValueError(
+                    f"group_column={estimator.group_column!r} is not a column of X."
+                )
+            columns = [c for c in columns if c != estimator.group_column]
+        if not columns:
+            raise ValueError("X has no feature columns.")
+        endogenous = _resolve_endogenous(estimator.endogenous, columns)
+        if estimator.mode == "M":
+            endo, exo = list(columns), list(columns)
+        else:
+            endo = [endogenous]
+            exo = [c for c in columns if c != endogenous]
+        if estimator.calendar and not isinstance(getattr(X, "index", None),
+                                                 pd.DatetimeIndex):
+            raise ValueError("calendar=True needs X with a DatetimeIndex.")
+        tag_names = tag_matrix = None
+        if estimator.feature_tags is not None:
+            tag_names, tag_matrix = _read_feature_tags(estimator.feature_tags, exo)
+        if not exo and not estimator.calendar:
+            raise ValueError(
+                "TimeXer needs at least one exogenous column (or calendar=True); "
+                f"X only has the endogenous column {endogenous!r}."
+            )
+        return cls(columns, endo, exo, bool(estimator.calendar), tag_names,
+                   tag_matrix, estimator.mode)
+
+    def read(self, X, groups, group_column) -> tuple[np.ndarray, _Series]:
+        """Validated float32 data ``[endogenous | exogenous | calendar]``."""
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(
+            np.asarray(X), columns=_column_names(X))
+        if len(frame) == 0:
+            raise ValueError("X has 0 rows.")
+        frame.columns = [str(c) for c in frame.columns]
+        if group_column is not None:
+            if groups is not None:
+                raise ValueError("Give series ids by groups or group_column, not both.")
+            groups = frame[group_column].to_numpy()
+        blocks = [_numeric(frame, self.endogenous)]
+        if self.mode == "MS":
+            blocks.append(_numeric(frame, self.exogenous))
+        if self.calendar:
+            blocks.append(calendar_features(frame.index))
+        data = np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32)
+        return data, _Series.from_groups(groups, len(frame))
+
+    def split(self, windows: Tensor) -> dict:
+        """Model inputs from gathered windows ``(batch, lookback, n_columns)``."""
+        n_endo = len(self.endogenous)
+        endogenous = windows[:, :, :n_endo]
+        if self.mode == "M":
+            exogenous, rest = endogenous, windows[:, :, n_endo:]
+        else:
+            n_exo = len(self.exogenous)
+            exogenous = windows[:, :, n_endo:n_endo + n_exo]
+            rest = windows[:, :, n_endo + n_exo:]
+        inputs = {"endogenous": endogenous, "exogenous": exogenous}
+        if self.calendar:
+            inputs["calendar"] = rest
+        return inputs
+
+
+# -- series and windows -------------------------------------------------------
+
+
+class _Series:
+    """Rows grouped into series, stored contiguously in time order."""
+
+    def __init__(self, order: np.ndarray | None, position: np.ndarray,
+                 start: np.ndarray):
+        self.order = order  # rows sorted by series (None: one series)
+        self.position = position  # row -> position in the sorted data
+        self.start = start  # row -> position of its series' first row
+
+    @classmethod
+    def from_groups(cls, groups, n_rows: int) -> _Series:
+        if groups is None:
+            return cls(None, np.arange(n_rows), np.zeros(n_rows, dtype=np.int64))
+        groups = np.asarray(groups)
+        if groups.shape != (n_rows,):
+            raise ValueError(
+                f"groups must have one id per row of X ({n_rows}), got shape "
+                f"{groups.shape}."
+            )
+        if pd.isna(groups).any():
+            raise ValueError("groups contains missing series ids.")
+        codes = pd.factorize(groups)[0]
+        order = np.argsort(codes, kind="stable")
+        position = np.empty(n_rows, dtype=np.int64)
+        position[order] = np.arange(n_rows)
+        sorted_codes = codes[order]
+        first = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+        series_start = first[np.searchsorted(first, np.arange(n_rows), "right") - 1]
+        return cls(order, position, series_start[position])
+
+    def sorted(self, data: np.ndarray) -> np.ndarray:
+        return data if self.order is None else data[self.order]
+
+    def full_window_ends(self, lookback: int) -> np.ndarray:
+        """Rows with at least ``lookback`` rows of their series up to them."""
+        return np.flatnonzero(self.position - self.start + 1 >= lookback)
+
+    def split_last(self, rows: np.ndarray, fraction: float):
+        """Split rows into (train, valid): valid is the last ``fraction`` of
+        each series' rows, in time order."""
+        if fraction == 0 or len(rows) < 2:
+            return rows, rows[:0]
+        series = self.start[rows]
+        train, valid = [], []
+        for start in np.unique(series):
+            members = rows[series == start]
+            members = members[np.argsort(self.position[members])]
+            n_valid = int(np.ceil(fraction * len(members)))
+            if n_valid >= len(members):
+                train.append(members)
+                continue
+            train.append(members[:-n_valid])
+            valid.append(members[-n_valid:])
+        train = np.sort(np.concatenate(train))
+        valid = np.sort(np.concatenate(valid)) if valid else rows[:0]
+        return train, valid
+
+
+class WindowDataset(Dataset):
+    """Windows ending at given rows, gathered from the data batch by batch."""
+
+    def __init__(self, data: Tensor, series: _Series, rows: np.ndarray,
+                 target: Tensor | None, lookback: int, layout: _Layout,
+                 device: str):
+        self.data = data
+        self.rows = rows
+        self.position = torch.from_numpy(series.position[rows]).to(device)
+        self.start = torch.from_numpy(series.start[rows]).to(device)
+        self.target_rows = torch.from_numpy(rows).to(device)
+        self.target = target
+        self.offsets = torch.arange(1 - lookback, 1, device=device)
+        self.layout = layout
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> int:
+        return index
+
+    def collate(self, items: list[int]) -> tuple[dict, Tensor]:
+        items = torch.as_tensor(items, device=self.position.device)
+        ends = self.position[items]
+        index = ends.unsqueeze(1) + self.offsets  # (batch, lookback)
+        # Rows before the series' start repeat its first row (left padding).
+        index = torch.maximum(index, self.start[items].unsqueeze(1))
+        inputs = self.layout.split(self.data[index])
+        if self.target is None:
+            return inputs, torch.zeros(len(items))
+        target = self.target[self.target_rows[items]]
+        n_endo = len(self.layout.endogenous)
+        # (batch, n_endo * steps) -> (batch, steps, n_endo), variable-major.
+        target = target.reshape(len(items), n_endo, -1).transpose(1, 2)
+        return inputs, target
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+CALENDAR_FEATURES = ("hour", "day_of_week", "day_of_month", "day_of_year")
+
+
+def calendar_features(index: pd.DatetimeIndex) -> np.ndarray:
+    """Hour, day of week, day of month, day of year, each scaled to [-0.5, 0.5]."""
+    return np.column_stack([
+        index.hour / 23.0 - 0.5,
+        index.day_of_week / 6.0 - 0.5,
+        (index.day - 1) / 30.0 - 0.5,
+        (index.day_of_year - 1) / 365.0 - 0.5,
+    ]).astype(np.float32)
+
+
+def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
+                        all_steps: bool = True, group_column: str | None = None):
+    """Build ``(X, y)`` for forecasting ``target`` ``horizon`` steps ahead.
+
+    ``X`` is ``df`` with ``target`` moved to the last column (the default
+    endogenous column), keeping only rows whose future is known. ``y`` at row
+    ``t`` holds the target at ``t+1 .. t+horizon`` (``all_steps=True``) or only
+    at ``t+horizon``; values come from later rows of the same series only, so
+    nothing leaks from the future into ``X``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Rows in time order (within each series).
+    target : str
+        Column to forecast.
+    horizon : int, default=1
+        Steps ahead.
+    all_steps : bool, default=True
+        ``y`` of shape ``(n, horizon)`` with every step, else ``(n,)``.
+    group_column : str, default=None
+        Series-id column of a panel; targets are shifted within each series.
+
+    Returns
+    -------
+    X : DataFrame
+    y : Series (one step) or DataFrame (columns ``target+1`` ...)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sktagembed import make_forecast_frame
+    >>> df = pd.DataFrame({"load": [1, 2, 3, 4], "price": [10, 20, 30, 40]})
+    >>> X, y = make_forecast_frame(df, "price", horizon=2)
+    >>> y.to_numpy().tolist()
+    [[20.0, 30.0], [30.0, 40.0]]
+    """
+    if target not in df.columns:
+        raise ValueError(f"target {target!r} is not a column of df.")
+    if not _is_int(horizon) or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer, got {horizon!r}.")
+    grouped = df.groupby(group_column, sort=False)[target] if group_column else None
+    steps = range(1, horizon + 1) if all_steps else [horizon]
+    future = pd.DataFrame({
+        f"{target}+{k}": (grouped.shift(-k) if grouped is not None
+                          else df[target].shift(-k))
+        for k in steps
+    }, index=df.index)
+    known = future.notna().all(axis=1).to_numpy()
+    columns = [c for c in df.columns if c != target] + [target]
+    X = df.loc[known, columns]
+    y = future.loc[known]
+    return X, (y.iloc[:, 0] if y.shape[1] == 1 else y)
+
+
+def _check_target(y, n_rows: int, layout: _Layout) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if y.ndim != 2 or y.shape[0] != n_rows:
+        raise ValueError(
+            f"y must have shape ({n_rows},) or ({n_rows}, n_outputs), got {y.shape}."
+        )
+    try:
+        y = y.astype(np.float32)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("y must be numeric.") from exc
+    if not np.isfinite(y).all():
+        row = int(np.flatnonzero(~np.isfinite(y).all(axis=1))[0])
+        raise ValueError(f"y contains NaN or infinity (row {row}).")
+    return y
+
+
+def _numeric(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"X lacks the columns seen in fit: {missing}.")
+    block = frame[columns]
+    for name in columns:
+        dtype = block[name].dtype
+        if not (pd.api.types.is_numeric_dtype(dtype) or
+                pd.api.types.is_bool_dtype(dtype)):
+            raise ValueError(f"Column {name!r} of X is not numeric (dtype {dtype}).")
+    values = block.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        column = int(np.flatnonzero(bad.any(axis=0))[0])
+        row = int(np.flatnonzero(bad[:, column])[0])
+        raise ValueError(
+            f"Column {columns[column]!r} of X contains {values[row, column]} at row "
+            f"{row}; X must be finite (fill or drop missing values first)."
+        )
+    return values
+
+
+def _column_names(X) -> list[str]:
+    if isinstance(X, pd.DataFrame):
+        return [str(c) for c in X.columns]
+    shape = np.shape(X)
+    if len(shape) != 2:
+        raise ValueError(
+            f"X must be 2-D (n_steps, n_vars), got shape {shape}. Reshape your "
+            "data with X.reshape(-1, 1) if it is a single series."
+        )
+    return [f"x{i}" for i in range(shape[1])]
+
+
+def _resolve_endogenous(endogenous, columns: list[str]) -> str:
+    if endogenous is None:
+        return columns[-1]
+    if _is_int(endogenous):
+        if not -len(columns) <= endogenous < len(columns):
+            raise ValueError(
+                f"endogenous={endogenous} is out of range for {len(columns)} columns."
+            )
+        return columns[endogenous]
+    if str(endogenous) not in columns:
+        raise ValueError(
+            f"endogenous={endogenous!r} is not a column of X; columns are "
+            f"{columns}."
+        )
+    return str(endogenous)
+
+
+def _read_feature_tags(feature_tags, exogenous: list[str]):
+    if not isinstance(feature_tags, pd.DataFrame):
+        raise TypeError(
+            "feature_tags must be a DataFrame indexed by exogenous column name, "
+            f"got {type(feature_tags).__name__}."
+        )
+    index = feature_tags.index.map(str)
+    missing = [c for c in exogenous if c not in set(index)]
+    if missing:
+        raise ValueError(
+            f"feature_tags has no row for the exogenous columns {missing}; its "
+            "rows must be named like the columns of X."
+        )
+    table = feature_tags.set_axis(index).loc[exogenous]
+    schema = TagSchema().fit(table)
+    matrix = schema.transform(table)
+    if not isinstance(matrix, np.ndarray):
+        matrix = matrix.toarray()
+    return list(schema.tag_names_), matrix.astype(np.float32)
+
+
+def _flatten_forecast(forecast: Tensor) -> Tensor:
+    """(batch, steps, n_endo) -> (batch, n_endo * steps), variable-major."""
+    return forecast.transpose(1, 2).reshape(forecast.shape[0], -1)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+class _Probe(BaseEstimator):
+    """Receives feature names from ``validate_data`` before fit succeeds."""

@@ -1,0 +1,339 @@
+"""TimeXerRegressor through its public API."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+import torch
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from sktagembed import TimeXerRegressor, make_forecast_frame
+from sktagembed.timexer import WindowDataset, _Layout, _Series
+
+SMALL = {"lookback": 8, "patch_len": 4, "d_model": 8, "n_heads": 2, "d_ff": 16,
+         "max_epochs": 2, "batch_size": 16, "random_state": 0}
+
+
+def series_frame(n_rows=120, n_exog=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n_rows, n_exog + 1)),
+                     columns=[f"x{i}" for i in range(n_exog)] + ["target"])
+    y = X["x0"].shift(1).fillna(0.0) + 0.1 * rng.normal(size=n_rows)
+    return X, y.to_numpy()
+
+
+def test_predict_gives_one_finite_row_per_input_row():
+    X, y = series_frame()
+    model = TimeXerRegressor(**SMALL).fit(X, y)
+    pred = model.predict(X)
+    assert pred.shape == (len(X),)
+    assert np.isfinite(pred).all()
+    assert model.exogenous_columns_ == ["x0", "x1", "x2"]
+    assert model.endogenous_columns_ == ["target"]
+
+
+def test_multi_step_target():
+    X, _ = series_frame()
+    X2, y2 = make_forecast_frame(X, "target", horizon=4)
+    model = TimeXerRegressor(**SMALL).fit(X2, y2)
+    assert model.predict(X2).shape == (len(X2), 4)
+    assert model.net_.module_.horizon == 4
+
+
+def test_same_random_state_is_deterministic():
+    X, y = series_frame()
+    first = TimeXerRegressor(**SMALL).fit(X, y).predict(X)
+    second = TimeXerRegressor(**SMALL).fit(X, y).predict(X)
+    other = TimeXerRegressor(**{**SMALL, "random_state": 1}).fit(X, y).predict(X)
+    np.testing.assert_array_equal(first, second)
+    assert not np.allclose(first, other)
+
+
+# -- windows ----------------------------------------------------------------------
+
+
+def naive_window(data, groups, row, lookback):
+    """The window of ``row``: earlier rows of its series, left-padded."""
+    same = [r for r in range(row + 1) if groups[r] == groups[row]]
+    window = same[-lookback:]
+    window = [window[0]] * (lookback - len(window)) + window
+    return data[window]
+
+
+@pytest.mark.parametrize("interleaved", [False, True])
+def test_window_gathering_matches_naive_windows(interleaved):
+    rng = np.random.default_rng(0)
+    n_rows, lookback = 40, 6
+    data = rng.normal(size=(n_rows, 3)).astype(np.float32)
+    groups = (np.arange(n_rows) % 3 if interleaved
+              else np.repeat([0, 1, 2], [10, 17, 13]))
+    series = _Series.from_groups(groups, n_rows)
+    layout = _Layout(["a", "b", "c"], ["c"], ["a", "b"], False, None, None, "MS")
+    # The layout reads [endogenous | exogenous]: put c first as read() would.
+    ordered = data[:, [2, 0, 1]]
+    dataset = WindowDataset(torch.from_numpy(series.sorted(ordered)), series,
+                            np.arange(n_rows), None, lookback, layout, "cpu")
+    inputs, _ = dataset.collate(list(range(n_rows)))
+    gathered = torch.cat([inputs["endogenous"], inputs["exogenous"]], dim=2)
+    for row in range(n_rows):
+        expected = naive_window(ordered, groups, row, lookback)
+        np.testing.assert_array_equal(gathered[row].numpy(), expected)
+
+
+def test_windows_never_cross_a_series():
+    # Every value of series g equals g: a window mixing series would show it.
+    n_rows = 90
+    groups = np.arange(n_rows) % 3
+    X = pd.DataFrame({"a": groups.astype(float), "b": groups * 2.0,
+                      "target": groups * 3.0})
+    series = _Series.from_groups(groups, n_rows)
+    ends = series.full_window_ends(8)
+    # Series of 30 rows each give 30 - 8 + 1 full windows.
+    assert len(ends) == 3 * 23
+    layout = _Layout(list(X.columns), ["target"], ["a", "b"], False, None, None,
+                     "MS")
+    data, series = layout.read(X, groups, None)
+    dataset = WindowDataset(torch.from_numpy(series.sorted(data)), series, ends,
+                            None, 8, layout, "cpu")
+    inputs, _ = dataset.collate(list(range(len(ends))))
+    for window, row in zip(inputs["exogenous"], ends, strict=True):
+        assert torch.all(window[:, 0] == groups[row])
+
+
+def test_panel_by_groups_and_by_group_column_agree():
+    X, y = series_frame(n_rows=90)
+    groups = np.repeat(["a", "b", "c"], 30)
+    by_groups = TimeXerRegressor(**SMALL).fit(X, y, groups=groups)
+    with_column = X.assign(series=groups)
+    by_column = TimeXerRegressor(**SMALL, group_column="series").fit(with_column, y)
+    np.testing.assert_allclose(by_groups.predict(X, groups=groups),
+                               by_column.predict(with_column), rtol=1e-6)
+
+
+def test_validation_is_the_chronologically_last_fraction():
+    rows = np.arange(100)
+    series = _Series.from_groups(np.repeat([0, 1], 50), 100)
+    train, valid = series.split_last(rows, 0.2)
+    np.testing.assert_array_equal(valid, np.r_[40:50, 90:100])
+    np.testing.assert_array_equal(train, np.r_[0:40, 50:90])
+
+
+# -- tags -----------------------------------------------------------------------
+
+
+def tagged_panel(n_series, n_steps=64, n_vars=6, seed=0):
+    """The target at row t is the mean of the group-A variables at t.
+
+    Variables are iid, so nothing but the tags tells group A from group B:
+    TimeXer's cross-attention treats exogenous tokens as an unordered set.
+    """
+    rng = np.random.default_rng(seed)
+    names = [f"v{i}" for i in range(n_vars)]
+    group_a = names[: n_vars // 2]
+    X = pd.DataFrame(rng.normal(size=(n_series * n_steps, n_vars)), columns=names)
+    y = X[group_a].mean(axis=1).to_numpy()
+    X["target"] = np.r_[0.0, y[:-1]]  # the past target is the endogenous series
+    groups = np.repeat(np.arange(n_series), n_steps)
+    tags = pd.DataFrame({"group": ["A" if n in group_a else "B" for n in names]},
+                        index=names)
+    return X, y, groups, tags
+
+
+def test_tag_aware_timexer_beats_plain_timexer_when_tags_carry_identity():
+    X, y, groups, tags = tagged_panel(n_series=10)
+    X_test, y_test, groups_test, _ = tagged_panel(n_series=4, seed=1)
+    params = {**SMALL, "max_epochs": 10, "lr": 1e-2, "d_model": 16, "patience": 0,
+              "feature_tags": tags}
+    errors = {}
+    for method in (None, "sum"):
+        model = TimeXerRegressor(**params, tag_method=method)
+        model.fit(X, y, groups=groups)
+        pred = model.predict(X_test, groups=groups_test)
+        errors[method] = np.mean((pred - y_test) ** 2)
+    assert errors["sum"] <= 0.8 * errors[None], errors
+
+
+# -- estimator contract -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda X, y: (X.assign(x1=np.r_[np.nan, X["x1"].iloc[1:]]), y), "'x1'"),
+        (lambda X, y: (X.assign(x2=np.inf), y), "'x2'"),
+        (lambda X, y: (X, np.r_[np.nan, y[1:]]), "y contains NaN"),
+        (lambda X, y: (X.iloc[:5], y[:5]), "lookback=8"),
+        (lambda X, y: (X.assign(x0="a"), y), "'x0'.*not numeric"),
+        (lambda X, y: (X, y[:10]), "shape"),
+    ],
+)
+def test_bad_input_names_what_is_wrong(change, match):
+    X, y = series_frame()
+    X, y = change(X, y)
+    model = TimeXerRegressor(**SMALL)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"endogenous": "nope"}, "endogenous='nope'"),
+        ({"patch_len": 3}, "divisible"),
+        ({"tag_method": "sum"}, "feature_tags"),
+        ({"tag_method": "sum", "feature_tags": pd.DataFrame(
+            {"t": [True, False]}, index=["x0", "x1"])}, r"\['x2'\]"),
+        ({"tag_method": "bogus"}, "bogus"),
+    ],
+)
+def test_bad_parameters_name_what_is_wrong(params, match):
+    X, y = series_frame()
+    with pytest.raises(ValueError, match=match):
+        TimeXerRegressor(**{**SMALL, **params}).fit(X, y)
+
+
+def exogenous_tags():
+    return pd.DataFrame({"price": [True, False, True], "volume": [False, True, True]},
+                        index=["x0", "x1", "x2"])
+
+
+@pytest.mark.parametrize("method", ["sum", "attention", "interaction", "mlp"])
+def test_tag_methods_train_end_to_end(method):
+    X, y = series_frame()
+    model = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
+                             tag_method=method).fit(X, y)
+    assert model.tag_names_ == ["price", "volume"]
+    assert np.isfinite(model.predict(X)).all()
+    assert model.net_.module_.tag_embedding is not None
+
+
+def test_extra_feature_tag_rows_are_ignored_and_order_follows_x():
+    X, y = series_frame()
+    table = pd.concat([exogenous_tags(), pd.DataFrame(
+        {"price": [True], "volume": [True]}, index=["unused"])]).iloc[::-1]
+    model = TimeXerRegressor(**SMALL, feature_tags=table, tag_method="sum").fit(X, y)
+    np.testing.assert_array_equal(model.net_.module_.tag_matrix.numpy(),
+                                  exogenous_tags().to_numpy(np.float32))
+
+
+def test_calendar_tokens_from_a_datetime_index():
+    X, y = series_frame()
+    X.index = pd.date_range("2024-01-01", periods=len(X), freq="h")
+    model = TimeXerRegressor(**SMALL, calendar=True).fit(X, y)
+    assert model.net_.module_.n_calendar == 4
+    assert np.isfinite(model.predict(X)).all()
+    with pytest.raises(ValueError, match="DatetimeIndex"):
+        TimeXerRegressor(**SMALL, calendar=True).fit(X.reset_index(drop=True), y)
+
+
+def test_m_mode_predicts_every_column():
+    X, _ = series_frame()
+    y = X.shift(-1).ffill().to_numpy()  # next step of each of the 4 columns
+    model = TimeXerRegressor(**SMALL, mode="M").fit(X, y)
+    assert model.predict(X).shape == (len(X), 4)
+    assert model.endogenous_columns_ == list(X.columns)
+
+
+def test_interrupted_fit_leaves_estimator_unfitted(monkeypatch):
+    from sktagembed.nn import TimeXer
+
+    calls = {"n": 0}
+    original = TimeXer.forward
+
+    def interrupt(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TimeXer, "forward", interrupt)
+    X, y = series_frame()
+    model = TimeXerRegressor(**SMALL)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+
+
+def test_pipeline_after_column_transformer_and_joblib_round_trip(tmp_path):
+    X, y = series_frame()
+    pipe = Pipeline([
+        ("scale", ColumnTransformer([("num", StandardScaler(), list(X.columns))])),
+        ("model", TimeXerRegressor(**SMALL)),
+    ]).fit(X, y)
+    path = tmp_path / "pipe.joblib"
+    joblib.dump(pipe, path)
+    loaded = joblib.load(path)  # unpickling runs code: trusted files only
+    np.testing.assert_array_equal(pipe.predict(X), loaded.predict(X))
+
+
+def test_grid_search_over_tag_method_with_time_series_split():
+    X, y = series_frame(n_rows=160)
+    search = GridSearchCV(
+        TimeXerRegressor(**SMALL, feature_tags=exogenous_tags()),
+        {"tag_method": [None, "sum", "attention"]},
+        cv=TimeSeriesSplit(2), error_score="raise",
+    ).fit(X, y)
+    assert sorted(search.cv_results_["rank_test_score"]) == [1, 2, 3]
+
+
+def test_groups_are_routed_through_a_pipeline():
+    X, y = series_frame(n_rows=90)
+    groups = np.repeat([0, 1, 2], 30)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = TimeXerRegressor(**SMALL).set_fit_request(groups=True)
+        model.set_predict_request(groups=True)
+        pipe = Pipeline([("scale", StandardScaler().set_output(transform="pandas")),
+                         ("model", model)])
+        pipe.fit(X, y, groups=groups)
+        routed = pipe.predict(X, groups=groups)
+    direct = TimeXerRegressor(**SMALL).fit(
+        StandardScaler().set_output(transform="pandas").fit_transform(X), y,
+        groups=groups)
+    np.testing.assert_allclose(
+        routed,
+        direct.predict(StandardScaler().set_output(transform="pandas")
+                       .fit_transform(X), groups=groups),
+        rtol=1e-5,
+    )
+
+
+def test_cuda_trained_model_loads_on_cpu_only_machine():
+    if torch.cuda.is_available():
+        pytest.skip("checks the mapping done on machines without CUDA")
+    X, y = series_frame()
+    model = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
+                             tag_method="sum").fit(X, y)
+    expected = model.predict(X)
+    model.net_.device = "cuda"  # as if trained on a GPU
+    with pytest.warns(UserWarning):
+        loaded = pickle.loads(pickle.dumps(model))
+    assert str(loaded.net_.device) == "cpu"
+    np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+def test_make_forecast_frame_has_no_leakage():
+    df = pd.DataFrame({
+        "series": np.repeat(["a", "b"], 5),
+        "load": np.arange(10.0),
+        "price": np.arange(10.0) * 10,
+    })
+    X, y = make_forecast_frame(df, "price", horizon=2, group_column="series")
+    assert list(X.columns) == ["series", "load", "price"]
+    assert len(X) == 2 * 3  # the last two rows of each series have no future
+    for index, row in X.iterrows():
+        future = df[(df["series"] == row["series"]) & (df.index > index)]["price"]
+        np.testing.assert_array_equal(y.loc[index].to_numpy(), future.iloc[:2])
+    _, last = make_forecast_frame(df, "price", horizon=2, all_steps=False,
+                                  group_column="series")
+    np.testing.assert_array_equal(last.to_numpy(), y.iloc[:, 1].to_numpy())
