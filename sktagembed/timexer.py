@@ -233,6 +233,9 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
                 module=module,
                 criterion=nn.MSELoss,
                 optimizer=torch.optim.Adam,
+                # One fused kernel for the whole update instead of one per
+                # parameter tensor: a third of a CPU training step otherwise.
+                optimizer__fused=True,
                 lr=self.lr,
                 max_epochs=self.max_epochs,
                 batch_size=self.batch_size,

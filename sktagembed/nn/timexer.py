@@ -41,14 +41,23 @@ def sinusoidal_positions(length: int, d_model: int) -> Tensor:
 
 
 class MultiHeadAttention(nn.Module):
-    """Scaled dot-product attention with query/key/value/output projections."""
+    """Scaled dot-product attention with query/key/value/output projections.
 
-    def __init__(self, d_model: int, n_heads: int, dropout: float) -> None:
+    The key and value projections (and the query's too, for self-attention)
+    run as one matrix product: fewer, larger products are markedly faster
+    for the small token counts of TimeXer.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float,
+                 self_attention: bool) -> None:
         super().__init__()
         self.n_heads = n_heads
-        self.query = nn.Linear(d_model, d_model)
-        self.key = nn.Linear(d_model, d_model)
-        self.value = nn.Linear(d_model, d_model)
+        self.self_attention = self_attention
+        if self_attention:
+            self.in_projection = nn.Linear(d_model, 3 * d_model)
+        else:
+            self.query = nn.Linear(d_model, d_model)
+            self.key_value = nn.Linear(d_model, 2 * d_model)
         self.out = nn.Linear(d_model, d_model)
         self.dropout = dropout
 
@@ -60,11 +69,14 @@ class MultiHeadAttention(nn.Module):
         def split(x: Tensor, length: int) -> Tensor:
             return x.view(batch, length, self.n_heads, head).transpose(1, 2)
 
-        q = split(self.query(queries), n_queries)
-        k = split(self.key(keys), n_keys)
-        v = split(self.value(keys), n_keys)
+        if self.self_attention:
+            q, k, v = self.in_projection(queries).chunk(3, dim=-1)
+        else:
+            q = self.query(queries)
+            k, v = self.key_value(keys).chunk(2, dim=-1)
         attended = F.scaled_dot_product_attention(
-            q, k, v, dropout_p=self.dropout if self.training else 0.0
+            split(q, n_queries), split(k, n_keys), split(v, n_keys),
+            dropout_p=self.dropout if self.training else 0.0,
         )
         return self.out(attended.transpose(1, 2).reshape(batch, n_queries, d_model))
 
@@ -76,8 +88,8 @@ class TimeXerLayer(nn.Module):
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float,
                  activation: str) -> None:
         super().__init__()
-        self.self_attention = MultiHeadAttention(d_model, n_heads, dropout)
-        self.cross_attention = MultiHeadAttention(d_model, n_heads, dropout)
+        self.self_attention = MultiHeadAttention(d_model, n_heads, dropout, True)
+        self.cross_attention = MultiHeadAttention(d_model, n_heads, dropout, False)
         self.feed_forward_in = nn.Linear(d_model, d_ff)
         self.feed_forward_out = nn.Linear(d_ff, d_model)
         self.norm_self = nn.LayerNorm(d_model)
