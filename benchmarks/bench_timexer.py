@@ -81,7 +81,7 @@ def memory_child(n_rows: int) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     TimeXerRegressor(lookback=96, patch_len=16, d_model=16, n_heads=2, d_ff=32,
-                     batch_size=4096, max_epochs=1, validation_fraction=0,
+                     batch_size=1024, max_epochs=1, validation_fraction=0,
                      random_state=0).fit(data, y, groups=groups)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -428,38 +428,85 @@ class _Layout:
                    tag_matrix, estimator.mode)
 
     def read(self, X, groups, group_column) -> tuple[np.ndarray, _Series]:
-        """Validated float32 data ``[endogenous | exogenous | calendar]``."""
-        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(
-            np.asarray(X), columns=_column_names(X))
-        if len(frame) == 0:
+        """Validated float32 data: the feature columns in order, then calendar.
+
+        A C-ordered float32 array without calendar features is used as it is,
+        without a copy; anything else is copied once.
+        """
+        names = _column_names(X)
+        if len(X) == 0:
             raise ValueError("X has 0 rows.")
-        frame.columns = [str(c) for c in frame.columns]
         if group_column is not None:
             if groups is not None:
                 raise ValueError("Give series ids by groups or group_column, not both.")
-            groups = frame[group_column].to_numpy()
-        blocks = [_numeric(frame, self.endogenous)]
-        if self.mode == "MS":
-            blocks.append(_numeric(frame, self.exogenous))
-        if self.calendar:
-            blocks.append(calendar_features(frame.index))
-        data = np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32)
-        return data, _Series.from_groups(groups, len(frame))
-
-    def split(self, windows: Tensor) -> dict:
-        """Model inputs from gathered windows ``(batch, lookback, n_columns)``."""
-        n_endo = len(self.endogenous)
-        endogenous = windows[:, :, :n_endo]
-        if self.mode == "M":
-            exogenous, rest = endogenous, windows[:, :, n_endo:]
+            groups = np.asarray(X[group_column])
+        missing = [c for c in self.columns if c not in names]
+        if missing:
+            raise ValueError(f"X lacks the columns seen in fit: {missing}.")
+        if isinstance(X, pd.DataFrame):
+            positions = [names.index(c) for c in self.columns]
+            for position in positions:
+                dtype = X.dtypes.iloc[position]
+                if not pd.api.types.is_numeric_dtype(dtype):
+                    raise ValueError(
+                        f"Column {names[position]!r} of X is not numeric "
+                        f"(dtype {dtype})."
+                    )
+            values = X.iloc[:, positions].to_numpy(dtype=np.float32,
+                                                   na_value=np.nan)
         else:
-            n_exo = len(self.exogenous)
-            exogenous = windows[:, :, n_endo:n_endo + n_exo]
-            rest = windows[:, :, n_endo + n_exo:]
-        inputs = {"endogenous": endogenous, "exogenous": exogenous}
+            values = np.asarray(X)
+            if not (np.issubdtype(values.dtype, np.number)
+                    or values.dtype == np.bool_):
+                raise ValueError(f"X must be numeric, got dtype {values.dtype}.")
+        n_rows = values.shape[0]
+        data = values
+        if self.calendar or data.dtype != np.float32 or not data.flags.c_contiguous:
+            data = np.empty((n_rows, len(self.columns) + self.n_calendar),
+                            dtype=np.float32)
+            data[:, : len(self.columns)] = values
+            if self.calendar:
+                data[:, len(self.columns):] = calendar_features(X.index)
+        if not data.flags.writeable:
+            data = data.copy()  # torch.from_numpy wants writable memory
+        _check_finite(data, self.columns)
+        return data, _Series.from_groups(groups, n_rows)
+
+    def split(self, windows: Tensor, index: dict[str, Tensor]) -> dict:
+        """Model inputs from gathered windows ``(batch, lookback, n_columns)``;
+        ``index`` comes from :meth:`column_index`."""
+        inputs = {
+            "endogenous": windows.index_select(2, index["endogenous"]),
+            "exogenous": windows.index_select(2, index["exogenous"]),
+        }
         if self.calendar:
-            inputs["calendar"] = rest
+            inputs["calendar"] = windows[:, :, len(self.columns):]
         return inputs
+
+    def column_index(self, device) -> dict[str, Tensor]:
+        """Positions of the endogenous and exogenous columns in the data."""
+        position = {name: i for i, name in enumerate(self.columns)}
+        return {
+            role: torch.tensor([position[c] for c in columns], device=device)
+            for role, columns in (("endogenous", self.endogenous),
+                                  ("exogenous", self.exogenous))
+        }
+
+
+def _check_finite(data: np.ndarray, columns: list[str],
+                  chunk_rows: int = 1 << 16) -> None:
+    """Reject NaN or infinity, naming the column; memory bounded by the chunk."""
+    for start in range(0, data.shape[0], chunk_rows):
+        block = data[start:start + chunk_rows]
+        finite = np.isfinite(block)
+        if not finite.all():
+            column = int(np.flatnonzero(~finite.all(axis=0))[0])
+            row = start + int(np.flatnonzero(~finite[:, column])[0])
+            name = columns[column] if column < len(columns) else "calendar"
+            raise ValueError(
+                f"Column {name!r} of X contains {data[row, column]} at row {row}; "
+                "X must be finite (fill or drop missing values first)."
+            )
 
 
 # -- series and windows -------------------------------------------------------
@@ -487,6 +534,10 @@ class _Series:
         if pd.isna(groups).any():
             raise ValueError("groups contains missing series ids.")
         codes = pd.factorize(groups)[0]
+        if np.all(codes[1:] >= codes[:-1]):  # series already contiguous
+            starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+            start = starts[np.searchsorted(starts, np.arange(n_rows), "right") - 1]
+            return cls(None, np.arange(n_rows), start)
         order = np.argsort(codes, kind="stable")
         position = np.empty(n_rows, dtype=np.int64)
         position[order] = np.arange(n_rows)
@@ -537,6 +588,7 @@ class WindowDataset(Dataset):
         self.target = target
         self.offsets = torch.arange(1 - lookback, 1, device=device)
         self.layout = layout
+        self.column_index = layout.column_index(device)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -550,7 +602,7 @@ class WindowDataset(Dataset):
         index = ends.unsqueeze(1) + self.offsets  # (batch, lookback)
         # Rows before the series' start repeat its first row (left padding).
         index = torch.maximum(index, self.start[items].unsqueeze(1))
-        inputs = self.layout.split(self.data[index])
+        inputs = self.layout.split(self.data[index], self.column_index)
         if self.target is None:
             return inputs, torch.zeros(len(items))
         target = self.target[self.target_rows[items]]
@@ -647,28 +699,6 @@ def _check_target(y, n_rows: int, layout: _Layout) -> np.ndarray:
         row = int(np.flatnonzero(~np.isfinite(y).all(axis=1))[0])
         raise ValueError(f"y contains NaN or infinity (row {row}).")
     return y
-
-
-def _numeric(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"X lacks the columns seen in fit: {missing}.")
-    block = frame[columns]
-    for name in columns:
-        dtype = block[name].dtype
-        if not (pd.api.types.is_numeric_dtype(dtype) or
-                pd.api.types.is_bool_dtype(dtype)):
-            raise ValueError(f"Column {name!r} of X is not numeric (dtype {dtype}).")
-    values = block.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        column = int(np.flatnonzero(bad.any(axis=0))[0])
-        row = int(np.flatnonzero(bad[:, column])[0])
-        raise ValueError(
-            f"Column {columns[column]!r} of X contains {values[row, column]} at row "
-            f"{row}; X must be finite (fill or drop missing values first)."
-        )
-    return values
 
 
 def _column_names(X) -> list[str]:

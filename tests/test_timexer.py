@@ -77,14 +77,12 @@ def test_window_gathering_matches_naive_windows(interleaved):
               else np.repeat([0, 1, 2], [10, 17, 13]))
     series = _Series.from_groups(groups, n_rows)
     layout = _Layout(["a", "b", "c"], ["c"], ["a", "b"], False, None, None, "MS")
-    # The layout reads [endogenous | exogenous]: put c first as read() would.
-    ordered = data[:, [2, 0, 1]]
-    dataset = WindowDataset(torch.from_numpy(series.sorted(ordered)), series,
+    dataset = WindowDataset(torch.from_numpy(series.sorted(data)), series,
                             np.arange(n_rows), None, lookback, layout, "cpu")
     inputs, _ = dataset.collate(list(range(n_rows)))
-    gathered = torch.cat([inputs["endogenous"], inputs["exogenous"]], dim=2)
+    gathered = torch.cat([inputs["exogenous"], inputs["endogenous"]], dim=2)
     for row in range(n_rows):
-        expected = naive_window(ordered, groups, row, lookback)
+        expected = naive_window(data, groups, row, lookback)
         np.testing.assert_array_equal(gathered[row].numpy(), expected)
 
 
