@@ -1,0 +1,236 @@
+"""Matplotlib figures: tag-embedding maps, method comparisons, forecasts.
+
+Each function returns the :class:`matplotlib.figure.Figure` it drew on (a new
+one, or the one of ``ax`` when given). matplotlib is an optional dependency:
+``pip install sktagembed[plot]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+EMBEDDING_MAPS = ("pca", "tsne")
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError(
+            "Plotting needs matplotlib: pip install sktagembed[plot]"
+        ) from exc
+    return plt
+
+
+def _figure_and_axes(ax, figsize):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = _pyplot().subplots(figsize=figsize)
+    return fig, ax
+
+
+def embedding_map(embeddings: pd.DataFrame, method: str = "pca",
+                  random_state=None) -> pd.DataFrame:
+    """Two-dimensional coordinates of each tag's embedding.
+
+    Parameters
+    ----------
+    embeddings : DataFrame of shape (n_tags, n_dims)
+        One row per tag, indexed by tag name.
+    method : {"pca", "tsne"}, default="pca"
+    random_state : int or None
+        Seed of t-SNE.
+
+    Returns
+    -------
+    DataFrame with columns ``x`` and ``y``, indexed like ``embeddings``.
+    """
+    if method not in EMBEDDING_MAPS:
+        raise ValueError(f"method must be one of {EMBEDDING_MAPS}, got {method!r}.")
+    if len(embeddings) < 2:
+        raise ValueError(
+            f"A map needs at least 2 tags, got {len(embeddings)}."
+        )
+    values = np.asarray(embeddings, dtype=np.float64)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        n_components = min(2, values.shape[1])
+        coords = PCA(n_components=n_components).fit_transform(values)
+        if n_components == 1:
+            coords = np.column_stack([coords, np.zeros(len(coords))])
+    else:
+        from sklearn.manifold import TSNE
+
+        perplexity = min(30.0, len(values) - 1.0)
+        coords = TSNE(n_components=2, perplexity=perplexity, init="pca",
+                      random_state=random_state).fit_transform(values)
+    return pd.DataFrame(coords, index=embeddings.index, columns=["x", "y"])
+
+
+def plot_tag_embeddings(transformer, method: str = "pca", *, ax=None,
+                        annotate: bool = True, random_state=None):
+    """Map the tag embeddings to 2-D (PCA or t-SNE) and plot them.
+
+    Parameters
+    ----------
+    transformer : TagEmbeddingTransformer or DataFrame
+        A fitted transformer (its ``embeddings_`` are used) or a table of
+        embeddings, one row per tag.
+    method : {"pca", "tsne"}, default="pca"
+    ax : matplotlib Axes, optional
+    annotate : bool, default=True
+        Write each tag's name next to its point.
+    random_state : int or None
+        Seed of t-SNE.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from sktagembed import TagEmbeddingTransformer
+    >>> from sktagembed.plotting import plot_tag_embeddings
+    >>> tags = pd.DataFrame({"a": [1, 0, 1], "b": [0, 1, 1], "c": [1, 1, 0]},
+    ...                     dtype=bool)
+    >>> emb = TagEmbeddingTransformer(max_epochs=0, random_state=0).fit(tags)
+    >>> fig = plot_tag_embeddings(emb)
+    >>> len(fig.axes[0].texts)
+    3
+    """
+    embeddings = (transformer if isinstance(transformer, pd.DataFrame)
+                  else transformer.embeddings_)
+    coords = embedding_map(embeddings, method, random_state)
+    fig, ax = _figure_and_axes(ax, (6, 5))
+    ax.scatter(coords["x"], coords["y"])
+    if annotate:
+        for name, (x, y) in coords.iterrows():
+            ax.annotate(str(name), (x, y), textcoords="offset points",
+                        xytext=(4, 4), fontsize=8)
+    label = "PCA" if method == "pca" else "t-SNE"
+    ax.set_xlabel(f"{label} 1")
+    ax.set_ylabel(f"{label} 2")
+    ax.set_title(f"Tag embeddings ({label})")
+    return fig
+
+
+def comparison_table(cv_results, param: str | None = None) -> pd.DataFrame:
+    """Mean and standard deviation of the test score per searched value.
+
+    ``cv_results`` is a ``GridSearchCV.cv_results_`` dict (or DataFrame), or a
+    DataFrame with columns ``name``, ``mean`` and ``std``. Rows come sorted
+    best first (highest mean).
+    """
+    frame = pd.DataFrame(cv_results)
+    if {"name", "mean", "std"} <= set(frame.columns):
+        table = frame[["name", "mean", "std"]]
+    else:
+        if param is None:
+            varying = [c for c in frame.columns if c.startswith("param_")
+                       and frame[c].astype(str).nunique() > 1]
+            if len(varying) != 1:
+                raise ValueError(
+                    "Cannot tell which searched parameter to compare: name it "
+                    f"with param= (candidates: {varying or 'none'})."
+                )
+            param = varying[0]
+        if param not in frame.columns:
+            raise ValueError(f"{param!r} is not a column of cv_results.")
+        table = pd.DataFrame({
+            "name": frame[param].astype(str),
+            "mean": frame["mean_test_score"],
+            "std": frame["std_test_score"],
+        })
+    return table.sort_values("mean", ascending=False).reset_index(drop=True)
+
+
+def plot_method_comparison(cv_results, *, param: str | None = None, ax=None,
+                           score_label: str = "mean test score"):
+    """Horizontal bars of the test score (mean +/- std) per method, best on top.
+
+    Parameters
+    ----------
+    cv_results : dict or DataFrame
+        ``GridSearchCV.cv_results_``, or a DataFrame with columns ``name``,
+        ``mean`` and ``std``.
+    param : str, optional
+        The ``param_*`` column to compare; found automatically when exactly
+        one searched parameter varies.
+    ax : matplotlib Axes, optional
+    score_label : str
+        Label of the score axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    table = comparison_table(cv_results, param)
+    fig, ax = _figure_and_axes(ax, (7, 0.45 * len(table) + 1.5))
+    positions = np.arange(len(table))[::-1]  # best at the top
+    ax.barh(positions, table["mean"], xerr=table["std"], capsize=3,
+            color="tab:blue", alpha=0.8)
+    ax.set_yticks(positions, table["name"])
+    ax.set_xlabel(score_label)
+    ax.set_title("Method comparison")
+    fig.tight_layout()
+    return fig
+
+
+def plot_forecast(y_true, y_pred, *, index=None, step: int = 0, ax=None,
+                  title: str | None = None, max_points: int | None = None):
+    """Actual against predicted values.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n, horizon)
+        For 2-D input the ``step``-th column (forecast step) is drawn.
+    index : array-like of shape (n,), optional
+        x values (e.g. timestamps).
+    step : int, default=0
+    ax : matplotlib Axes, optional
+    title : str, optional
+    max_points : int, optional
+        Draw only the last ``max_points`` points.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    true = _one_step(y_true, step, "y_true")
+    pred = _one_step(y_pred, step, "y_pred")
+    if len(true) != len(pred):
+        raise ValueError(
+            f"y_true has {len(true)} values but y_pred has {len(pred)}."
+        )
+    x = np.arange(len(true)) if index is None else np.asarray(index)
+    if len(x) != len(true):
+        raise ValueError(f"index has {len(x)} values but y has {len(true)}.")
+    if max_points is not None:
+        x, true, pred = x[-max_points:], true[-max_points:], pred[-max_points:]
+    fig, ax = _figure_and_axes(ax, (9, 4))
+    ax.plot(x, true, label="actual", color="black", linewidth=1)
+    ax.plot(x, pred, label="forecast", color="tab:orange", linewidth=1)
+    ax.legend()
+    ax.set_title(title or "Forecast against actual")
+    if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        fig.autofmt_xdate()
+    return fig
+
+
+def _one_step(values, step: int, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 2:
+        if not 0 <= step < array.shape[1]:
+            raise ValueError(
+                f"step={step} is out of range for {name} with {array.shape[1]} "
+                "steps."
+            )
+        array = array[:, step]
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D or 2-D, got shape {array.shape}.")
+    return array
