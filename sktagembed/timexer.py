@@ -15,13 +15,17 @@ from skorch.helper import predefined_split
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from ._pretrained import load_pretrained_table
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
 from ._training import InterruptibleNet, StrictEarlyStopping
-from .nn import METHODS, build_tag_embedding
+from .nn import METHODS, build_tag_embedding, infer_hierarchy
 from .nn.timexer import TimeXer
 from .tags import TagSchema
 
 MODES = ("MS", "M")
+#: Keys of ``tag_options``, passed to the tag-embedding module.
+TAG_OPTIONS = ("pooling", "num_heads", "hidden_dim", "dropout", "hierarchy",
+               "pretrained", "freeze", "handle_missing")
 #: Windows per forward pass in ``predict``.
 PREDICT_BATCH = 2048
 
@@ -68,6 +72,11 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         Embedding method of the tags; None is plain TimeXer.
     tag_embedding_dim : int, default=16
         Size of the tag embedding before projection to ``d_model``.
+    tag_options : dict, default=None
+        Options of the tag method: ``pooling``, ``num_heads``, ``hidden_dim``,
+        ``dropout``, ``hierarchy`` (default ``"infer"`` for hierarchical),
+        ``pretrained`` (a table, as for ``TagEmbeddingTransformer``),
+        ``freeze`` and ``handle_missing``.
     calendar : bool, default=False
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X``.
@@ -102,6 +111,9 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         The endogenous variables.
     tag_names_ : list of str or None
         Tags of ``feature_tags``.
+    tag_embeddings_ : DataFrame or None
+        The learned embedding of each tag alone (one row per tag), when
+        ``tag_method`` is set.
     n_outputs_ : int
         Values predicted per row.
 
@@ -129,6 +141,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         feature_tags=None,
         tag_method=None,
         tag_embedding_dim=16,
+        tag_options=None,
         calendar=False,
         d_model=128,
         n_heads=8,
@@ -154,6 +167,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         self.feature_tags = feature_tags
         self.tag_method = tag_method
         self.tag_embedding_dim = tag_embedding_dim
+        self.tag_options = tag_options
         self.calendar = calendar
         self.d_model = d_model
         self.n_heads = n_heads
@@ -263,6 +277,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         self.endogenous_columns_ = list(layout.endogenous)
         self.exogenous_columns_ = list(layout.exogenous)
         self.tag_names_ = layout.tag_names
+        self.tag_embeddings_ = _tag_table(net.module_, layout.tag_names)
         self.n_outputs_ = n_outputs
         self.device_ = device
         self.net_ = net
@@ -281,11 +296,6 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
                 f"tag_method={self.tag_method!r} needs feature_tags, a tag table "
                 "indexed by exogenous column name."
             )
-        if self.tag_method in ("hierarchical", "pretrained"):
-            raise ValueError(
-                f"tag_method={self.tag_method!r} needs options TimeXerRegressor "
-                "does not take; embed the tags with TagEmbeddingTransformer first."
-            )
         for name in ("lookback", "patch_len", "batch_size", "d_model", "n_heads",
                      "e_layers", "d_ff", "tag_embedding_dim"):
             value = getattr(self, name)
@@ -301,6 +311,36 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
                 f"validation_fraction must be in [0, 1), got {fraction!r}."
             )
 
+    def _tag_options(self, layout: _Layout) -> dict:
+        """Options of the tag method, with ``hierarchy="infer"`` and the
+        pretrained table resolved against the exogenous tags."""
+        options = dict(self.tag_options or {})
+        unknown = set(options) - set(TAG_OPTIONS)
+        if unknown:
+            raise ValueError(
+                f"Unknown tag_options {sorted(unknown)}; valid keys are "
+                f"{', '.join(TAG_OPTIONS)}."
+            )
+        if self.tag_method == "hierarchical":
+            hierarchy = options.get("hierarchy", "infer")
+            if isinstance(hierarchy, str) and hierarchy == "infer":
+                hierarchy = infer_hierarchy(layout.tag_matrix, layout.tag_names)
+            options["hierarchy"] = hierarchy
+        if self.tag_method == "pretrained":
+            if "pretrained" not in options:
+                raise ValueError(
+                    "tag_method='pretrained' needs tag_options={'pretrained': "
+                    "<table>}."
+                )
+            options["pretrained"] = load_pretrained_table(
+                options["pretrained"], layout.tag_names,
+                handle_missing=options.pop("handle_missing", "error"),
+                embedding_dim=self.tag_embedding_dim,
+                random_state=self.random_state,
+            )
+        options.pop("handle_missing", None)
+        return options
+
     def _build_module(self, layout: _Layout, n_outputs: int) -> TimeXer:
         n_endogenous = len(layout.endogenous)
         if n_outputs % n_endogenous:
@@ -314,6 +354,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
             tag_embedding = build_tag_embedding(
                 self.tag_method, tag_matrix.shape[1], self.tag_embedding_dim,
                 tag_names=layout.tag_names,
+                **self._tag_options(layout),
             )
         return TimeXer(
             self.lookback,
@@ -749,6 +790,18 @@ def _read_feature_tags(feature_tags, exogenous: list[str]):
     if not isinstance(matrix, np.ndarray):
         matrix = matrix.toarray()
     return list(schema.tag_names_), matrix.astype(np.float32)
+
+
+def _tag_table(module: TimeXer, tag_names) -> pd.DataFrame | None:
+    """Each tag's embedding on its own, as a DataFrame."""
+    if module.tag_embedding is None:
+        return None
+    embedding = module.tag_embedding
+    device = module.tag_matrix.device
+    with torch.no_grad():
+        table = embedding(torch.eye(len(tag_names), device=device)).cpu().numpy()
+    return pd.DataFrame(table, index=pd.Index(tag_names, name="tag"),
+                        columns=[f"embed_{i}" for i in range(table.shape[1])])
 
 
 def _flatten_forecast(forecast: Tensor) -> Tensor:

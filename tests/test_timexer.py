@@ -215,6 +215,32 @@ def test_tag_methods_train_end_to_end(method):
     assert model.net_.module_.tag_embedding is not None
 
 
+@pytest.mark.parametrize(
+    "method, options",
+    [
+        ("hierarchical", None),
+        ("hierarchical", {"hierarchy": {"price": ["volume"]}}),
+        ("pretrained", {"pretrained": pd.DataFrame(
+            [[1.0, 0.0, 0.5, 0.5], [0.0, 1.0, 0.5, -0.5]],
+            index=["volume", "price"])}),
+        ("multihead", {"num_heads": 2}),
+    ],
+)
+def test_tag_options_reach_the_tag_module(method, options):
+    X, y = series_frame()
+    model = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
+                             tag_method=method, tag_embedding_dim=4,
+                             tag_options=options).fit(X, y)
+    table = model.tag_embeddings_
+    assert list(table.index) == ["price", "volume"]
+    if method == "pretrained":  # frozen, aligned by name
+        np.testing.assert_allclose(table.to_numpy(),
+                                   [[0.0, 1.0, 0.5, -0.5], [1.0, 0.0, 0.5, 0.5]])
+    with pytest.raises(ValueError, match="valid keys"):
+        TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(), tag_method=method,
+                         tag_options={"bogus": 1}).fit(X, y)
+
+
 def test_extra_feature_tag_rows_are_ignored_and_order_follows_x():
     X, y = series_frame()
     table = pd.concat([exogenous_tags(), pd.DataFrame(
