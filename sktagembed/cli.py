@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ._progress import EpochProgressBar
 
 EXIT_USAGE = 2
 #: What ``sktagembed`` with no sub-command runs.
-DEFAULT_COMMAND = "demo"
+DEFAULT_COMMAND = "compare"
 
 
 class UserError(Exception):
@@ -75,12 +76,79 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(embed)
     embed.set_defaults(run=run_embed)
 
+    compare = sub.add_parser(
+        "compare",
+        help="cross-validate TimeXer with each tag method (the main job)",
+        description=(
+            "Cross-validate TimeXerRegressor with each tag method and without "
+            "tags on a time-series split, print a ranked table and write "
+            "plots. Without FILE: the bundled ETTh1 data with its tags."
+        ),
+    )
+    compare.add_argument("file", type=Path, nargs="?", default=None,
+                         help="time series table (.csv or .parquet); a 'date' "
+                              "column becomes the time index")
+    compare.add_argument("--target", default=None,
+                         help="column to forecast (default: OT for ETTh1)")
+    compare.add_argument("--tags-file", type=Path, default=None,
+                         help="tag table of the exogenous columns (first column:"
+                              " column name)")
+    compare.add_argument("--methods", nargs="+", default=None,
+                         help="methods to compare; 'none' is plain TimeXer "
+                              "(default: none and every method but pretrained)")
+    compare.add_argument("--folds", type=int, default=3,
+                         help="time-series cross-validation folds (default: 3)")
+    compare.add_argument("--out", type=Path, default=Path("sktagembed-compare"),
+                         help="folder for the plots (default: sktagembed-compare)")
+    compare.add_argument("--map", choices=["pca", "tsne"], default="pca",
+                         help="embedding map of the best method (default: pca)")
+    add_forecast_options(compare, epochs=3, max_rows=4000)
+    add_common_options(compare)
+    compare.set_defaults(run=run_compare)
+
+    forecast = sub.add_parser(
+        "forecast",
+        help="fit TimeXer, forecast the held-out tail, report MSE/MAE",
+    )
+    forecast.add_argument("file", type=Path, help="time series table")
+    forecast.add_argument("--target", required=True, help="column to forecast")
+    forecast.add_argument("--tags-file", type=Path, default=None,
+                          help="tag table of the exogenous columns")
+    forecast.add_argument("--tag-method", default=None,
+                          help="tag method (with --tags-file; default: sum)")
+    forecast.add_argument("--test-fraction", type=float, default=0.2,
+                          help="held-out tail of the rows (default: 0.2)")
+    forecast.add_argument("--save-model", type=Path, default=None,
+                          help="save the fitted model with joblib")
+    forecast.add_argument("--out", type=Path, default=Path("sktagembed-forecast"),
+                          help="folder for the plot")
+    add_forecast_options(forecast, epochs=5, max_rows=None)
+    add_common_options(forecast)
+    forecast.set_defaults(run=run_forecast)
+
     demo = sub.add_parser(
-        "demo", help="embed the bundled ETTh1 tag table (what `make demo` runs)"
+        "demo", help="embed the bundled ETTh1 tag table"
     )
     add_common_options(demo)
     demo.set_defaults(run=run_demo)
     return parser
+
+
+def add_forecast_options(parser: argparse.ArgumentParser, *, epochs: int,
+                         max_rows: int | None) -> None:
+    parser.add_argument("--horizon", type=int, default=24,
+                        help="steps ahead to forecast (default: 24)")
+    parser.add_argument("--lookback", type=int, default=96,
+                        help="window length (default: 96)")
+    parser.add_argument("--patch-len", type=int, default=16,
+                        help="patch length, divides the lookback (default: 16)")
+    parser.add_argument("--d-model", type=int, default=32,
+                        help="TimeXer width (default: 32)")
+    parser.add_argument("--epochs", type=int, default=epochs,
+                        help=f"training epochs (default: {epochs})")
+    parser.add_argument("--max-rows", type=int, default=max_rows,
+                        help="use only the last rows of the file"
+                             + (f" (default: {max_rows})" if max_rows else ""))
 
 
 def add_embedding_options(parser: argparse.ArgumentParser) -> None:
@@ -211,6 +279,200 @@ def run_embed(args: argparse.Namespace) -> int:
             f"embedded {len(frame)} rows x {len(tag_columns)} tags with "
             f"method={args.method}, dim={args.dim} -> {args.output}"
         )
+    return 0
+
+
+def read_series(path: Path, target: str | None, max_rows: int | None
+                ) -> pd.DataFrame:
+    """A time series table with a DatetimeIndex when it has a date column."""
+    frame = read_table(path)
+    dates = [c for c in frame.columns if str(c).strip().lower() in ("date", "time",
+                                                                    "timestamp")]
+    if dates:
+        frame = frame.set_index(dates[0])
+        frame.index = pd.to_datetime(frame.index)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if target is not None and target not in frame.columns:
+        raise UserError(f"unknown target column: {target}")
+    numeric = frame.select_dtypes("number")
+    if len(numeric.columns) < 2:
+        raise UserError(
+            f"{path}: forecasting needs the target and at least one other numeric "
+            "column"
+        )
+    return numeric.iloc[-max_rows:] if max_rows else numeric
+
+
+def read_tags(path: Path | None, exogenous: list[str]) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    tags = read_table(path)
+    tags = tags.set_index(tags.columns[0])
+    tags.index = tags.index.map(str)
+    missing = [c for c in exogenous if c not in tags.index]
+    if missing:
+        raise UserError(f"{path}: no tag row for the columns {', '.join(missing)}")
+    return tags
+
+
+def forecast_model(args: argparse.Namespace, **params):
+    from .timexer import TimeXerRegressor
+
+    return TimeXerRegressor(
+        args.lookback, patch_len=args.patch_len, d_model=args.d_model,
+        n_heads=4, e_layers=1, d_ff=2 * args.d_model, lr=1e-3,
+        batch_size=64, max_epochs=args.epochs, device=args.device,
+        random_state=args.seed, **params,
+    )
+
+
+def standardised(frame: pd.DataFrame, n_fit_rows: int) -> pd.DataFrame:
+    """Scale every column by the statistics of the first ``n_fit_rows`` rows."""
+    head = frame.iloc[:n_fit_rows]
+    scale = head.std().replace(0, 1.0)
+    return ((frame - head.mean()) / scale).astype(np.float32)
+
+
+def load_plotting():
+    """The plotting module on a file-only backend, or a one-line error."""
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise UserError("plots need matplotlib: pip install sktagembed[plot]") from exc
+    matplotlib.use("Agg")
+    from . import plotting
+
+    return plotting
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from sklearn.model_selection import TimeSeriesSplit
+    from tqdm.auto import tqdm
+
+    from .nn import METHODS
+    from .timexer import make_forecast_frame
+
+    plotting = load_plotting()
+    if args.file is None:
+        from .datasets import load_etth1
+
+        frame, tags = load_etth1()
+        target = args.target or "OT"
+        frame = frame.iloc[-args.max_rows:] if args.max_rows else frame
+        source = "bundled ETTh1"
+    else:
+        if args.target is None:
+            raise UserError("compare FILE needs --target")
+        target = args.target
+        frame = read_series(args.file, target, args.max_rows)
+        tags = read_tags(args.tags_file, [c for c in frame.columns if c != target])
+        if tags is None:
+            raise UserError("compare FILE needs --tags-file with the columns' tags")
+        source = str(args.file)
+    methods = args.methods or ["none", *[m for m in METHODS if m != "pretrained"]]
+    unknown = [m for m in methods if m != "none" and m not in METHODS]
+    if unknown:
+        raise UserError(f"unknown method(s): {', '.join(unknown)}")
+    if args.folds < 2:
+        raise UserError("--folds must be at least 2")
+
+    splitter = TimeSeriesSplit(args.folds)
+    first_train = next(splitter.split(frame))[0]
+    frame = standardised(frame, len(first_train))
+    X, y = make_forecast_frame(frame, target, args.horizon)
+    splits = list(TimeSeriesSplit(args.folds).split(X))
+    say = (lambda *a: None) if args.quiet else print
+    say(f"Comparing {len(methods)} configurations x {args.folds} folds on "
+        f"{source}: {len(X)} rows, target {target}, horizon {args.horizon}")
+    rows, last_fold = [], {}
+    progress = tqdm(total=len(methods) * len(splits), desc="cross-validating",
+                    unit="fit", disable=args.quiet)
+    for method in methods:
+        scores, seconds = [], []
+        for train, test in splits:
+            model = forecast_model(
+                args, feature_tags=tags,
+                tag_method=None if method == "none" else method,
+            )
+            start = time.perf_counter()
+            model.fit(X.iloc[train], y.iloc[train])
+            seconds.append(time.perf_counter() - start)
+            pred = model.predict(X.iloc[: test[-1] + 1])[test]
+            scores.append(float(np.mean((pred - y.to_numpy()[test]) ** 2)))
+            progress.update()
+        rows.append({"name": method, "mean": np.mean(scores),
+                     "std": np.std(scores), "fit_s": np.mean(seconds)})
+        last_fold[method] = (model, pred)
+    progress.close()
+    table = pd.DataFrame(rows).sort_values("mean").reset_index(drop=True)
+    table.index += 1
+    with pd.option_context("display.precision", 4):
+        print(table.rename(columns={"name": "method", "mean": "MSE mean",
+                                    "std": "MSE std", "fit_s": "fit s"}))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    fig = plotting.plot_method_comparison(
+        table, score_label=f"test MSE, standardised {target} (lower is better)",
+        higher_is_better=False)
+    fig.savefig(args.out / "comparison.png", dpi=120)
+    best = table["name"].iloc[0]
+    mapped = best if best != "none" else next(
+        (m for m in table["name"] if m != "none"), None)
+    if mapped is not None:
+        model = last_fold[mapped][0]
+        fig = plotting.plot_tag_embeddings(model.tag_embeddings_, method=args.map,
+                                           random_state=args.seed)
+        fig.axes[0].set_title(f"Tag embeddings of '{mapped}' ({args.map})")
+        fig.savefig(args.out / "embedding_map.png", dpi=120)
+    model, pred = last_fold[best]
+    test = splits[-1][1]
+    fig = plotting.plot_forecast(y.to_numpy()[test], pred, index=X.index[test],
+                                 title=f"{target}, 1 step ahead, method '{best}' "
+                                       "(last fold)", max_points=500)
+    fig.savefig(args.out / "forecast.png", dpi=120)
+    say(f"best: {best}; plots written to {args.out}/")
+    return 0
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    from .timexer import make_forecast_frame
+
+    plotting = load_plotting()
+    frame = read_series(args.file, args.target, args.max_rows)
+    exogenous = [c for c in frame.columns if c != args.target]
+    tags = read_tags(args.tags_file, exogenous)
+    if args.tag_method is not None and tags is None:
+        raise UserError("--tag-method needs --tags-file")
+    if not 0 < args.test_fraction < 1:
+        raise UserError("--test-fraction must be between 0 and 1")
+    n_test = int(len(frame) * args.test_fraction)
+    if n_test <= args.horizon:
+        raise UserError("the held-out tail is shorter than the horizon")
+    n_train = len(frame) - n_test
+    frame = standardised(frame, n_train)
+    X, y = make_forecast_frame(frame, args.target, args.horizon)
+    train = np.arange(len(X)) < n_train - args.horizon
+    test = np.arange(len(X)) >= n_train
+    method = args.tag_method or ("sum" if tags is not None else None)
+    model = forecast_model(
+        args, feature_tags=tags, tag_method=method,
+        callbacks=[EpochProgressBar("training", disable=args.quiet)],
+    )
+    model.fit(X[train], y[train])
+    pred = model.predict(X)[test]
+    truth = y.to_numpy()[test]
+    mse = float(np.mean((pred - truth) ** 2))
+    mae = float(np.mean(np.abs(pred - truth)))
+    print(f"{args.target}: {int(test.sum())} test windows, horizon {args.horizon}, "
+          f"tags {method or 'none'}: MSE {mse:.4f}  MAE {mae:.4f} (standardised)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    fig = plotting.plot_forecast(truth, pred, index=X.index[test],
+                                 title=f"{args.target}, 1 step ahead")
+    fig.savefig(args.out / "forecast.png", dpi=120)
+    if args.save_model is not None:
+        import joblib
+
+        joblib.dump(model, args.save_model)
     return 0
 
 

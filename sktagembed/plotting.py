@@ -119,12 +119,13 @@ def plot_tag_embeddings(transformer, method: str = "pca", *, ax=None,
     return fig
 
 
-def comparison_table(cv_results, param: str | None = None) -> pd.DataFrame:
+def comparison_table(cv_results, param: str | None = None,
+                     higher_is_better: bool = True) -> pd.DataFrame:
     """Mean and standard deviation of the test score per searched value.
 
     ``cv_results`` is a ``GridSearchCV.cv_results_`` dict (or DataFrame), or a
     DataFrame with columns ``name``, ``mean`` and ``std``. Rows come sorted
-    best first (highest mean).
+    best first.
     """
     frame = pd.DataFrame(cv_results)
     if {"name", "mean", "std"} <= set(frame.columns):
@@ -146,11 +147,13 @@ def comparison_table(cv_results, param: str | None = None) -> pd.DataFrame:
             "mean": frame["mean_test_score"],
             "std": frame["std_test_score"],
         })
-    return table.sort_values("mean", ascending=False).reset_index(drop=True)
+    return table.sort_values("mean", ascending=not higher_is_better).reset_index(
+        drop=True)
 
 
 def plot_method_comparison(cv_results, *, param: str | None = None, ax=None,
-                           score_label: str = "mean test score"):
+                           score_label: str = "mean test score",
+                           higher_is_better: bool = True):
     """Horizontal bars of the test score (mean +/- std) per method, best on top.
 
     Parameters
@@ -164,12 +167,14 @@ def plot_method_comparison(cv_results, *, param: str | None = None, ax=None,
     ax : matplotlib Axes, optional
     score_label : str
         Label of the score axis.
+    higher_is_better : bool, default=True
+        False for errors such as the MSE: the lowest bar is then the best.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    table = comparison_table(cv_results, param)
+    table = comparison_table(cv_results, param, higher_is_better)
     fig, ax = _figure_and_axes(ax, (7, 0.45 * len(table) + 1.5))
     positions = np.arange(len(table))[::-1]  # best at the top
     ax.barh(positions, table["mean"], xerr=table["std"], capsize=3,

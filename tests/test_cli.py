@@ -75,3 +75,37 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
     assert message in err
     assert len(err.splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_compare_on_bundled_data_writes_table_and_plots(tmp_path, capsys):
+    status = main(["compare", "--max-rows", "700", "--epochs", "1", "--folds", "2",
+                   "--methods", "none", "sum", "--lookback", "32",
+                   "--patch-len", "16", "--horizon", "4", "--d-model", "8",
+                   "--out", str(tmp_path), "--quiet"])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "none" in out and "sum" in out and "MSE mean" in out
+    for name in ("comparison.png", "embedding_map.png", "forecast.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_forecast_command_reports_errors_and_saves(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "y"])
+    frame.insert(0, "date", pd.date_range("2024-01-01", periods=300, freq="h"))
+    source = tmp_path / "series.csv"
+    frame.to_csv(source, index=False)
+    tags = tmp_path / "tags.csv"
+    pd.DataFrame({"name": ["a", "b"], "kind": ["x", "y"]}).to_csv(tags, index=False)
+    status = main(["forecast", str(source), "--target", "y", "--horizon", "2",
+                   "--lookback", "16", "--patch-len", "8", "--d-model", "8",
+                   "--epochs", "1", "--tags-file", str(tags), "--out",
+                   str(tmp_path), "--save-model", str(tmp_path / "m.joblib"),
+                   "--quiet"])
+    assert status == 0
+    assert "MSE" in capsys.readouterr().out
+    assert (tmp_path / "forecast.png").exists()
+    model = joblib.load(tmp_path / "m.joblib")
+    assert model.tag_names_ == ["kind=x", "kind=y"]
+    assert main(["forecast", str(source), "--target", "nope", "--quiet"]) == 2
+    assert "nope" in capsys.readouterr().err
