@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="folder for the plots (default: sktagembed-compare)")
     compare.add_argument("--map", choices=["pca", "tsne"], default="pca",
                          help="embedding map of the best method (default: pca)")
-    add_forecast_options(compare, epochs=3, max_rows=4000)
+    add_forecast_options(compare, epochs=8, max_rows=None)
     add_common_options(compare)
     compare.set_defaults(run=run_compare)
 
