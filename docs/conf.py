@@ -17,5 +17,6 @@ autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_validation_checks = set()
 exclude_patterns = ["_build"]
+templates_path = ["_templates"]
 html_theme = "alabaster"
 nitpicky = False
