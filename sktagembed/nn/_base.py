@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
+import torch
 from torch import Tensor, nn
 
 from ._bags import TagBatch, check_tags
@@ -48,6 +50,12 @@ class TagEmbedding(nn.Module):
 
     def extra_repr(self) -> str:
         return f"num_tags={self.num_tags}, embedding_dim={self.embedding_dim}"
+
+
+def normal_table(*shape: int) -> nn.Parameter:
+    """A tag table drawn from ``N(0, 1/d)``, ``d`` its last dimension, so a
+    bag of a few tags has entries of order one."""
+    return nn.Parameter(torch.randn(*shape) / math.sqrt(shape[-1]))
 
 
 def check_positive_int(value: object, name: str) -> None:

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ._bags import TagBatch
-from ._base import TagEmbedding, check_positive_int
+from ._base import TagEmbedding, check_positive_int, normal_table
 from ._segment import check_non_negative, softmax_pool, softmax_weights
 
 
@@ -61,9 +61,7 @@ class AttentionTagEmbedding(TagEmbedding):
         super().__init__(num_tags, embedding_dim)
         check_positive_int(hidden_dim, "hidden_dim")
         self.hidden_dim = int(hidden_dim)
-        self.weight = nn.Parameter(
-            torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
-        )
+        self.weight = normal_table(num_tags, embedding_dim)
         self.scorer = nn.Sequential(
             nn.Linear(embedding_dim, hidden_dim),
             nn.Tanh(),
@@ -136,9 +134,7 @@ class MultiHeadTagEmbedding(TagEmbedding):
             )
         self.num_heads = int(num_heads)
         self.head_dim = embedding_dim // num_heads
-        self.weight = nn.Parameter(
-            torch.randn(num_tags, num_heads, self.head_dim) / math.sqrt(self.head_dim)
-        )
+        self.weight = normal_table(num_tags, num_heads, self.head_dim)
         self.query = nn.Parameter(torch.randn(num_heads, self.head_dim))
 
     def tag_scores(self) -> Tensor:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ._bags import TagBags, TagBatch, bag_sum
-from ._base import TagEmbedding
+from ._base import TagEmbedding, normal_table
 
 #: Above this many tags the ancestor matrix is kept sparse.
 DENSE_ANCESTORS_MAX_TAGS = 512
@@ -65,9 +64,7 @@ class HierarchicalTagEmbedding(TagEmbedding):
             )
         links = _hierarchy_links(hierarchy, num_tags, tag_names)
         closure = _ancestor_closure(links, num_tags, tag_names)
-        self.weight = nn.Parameter(
-            torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
-        )
+        self.weight = normal_table(num_tags, embedding_dim)
         lift = _identity_plus(closure)
         # Small K: a dense (I + A) is fastest; large K: keep it sparse (COO,
         # which autograd multiplies without the CSR beta warning).

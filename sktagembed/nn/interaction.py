@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor, nn
 
 from ._bags import TagBatch, bag_sum
-from ._base import TagEmbedding
+from ._base import TagEmbedding, normal_table
 
 
 class InteractionTagEmbedding(TagEmbedding):
@@ -43,9 +41,7 @@ class InteractionTagEmbedding(TagEmbedding):
 
     def __init__(self, num_tags: int, embedding_dim: int):
         super().__init__(num_tags, embedding_dim)
-        self.weight = nn.Parameter(
-            torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
-        )
+        self.weight = normal_table(num_tags, embedding_dim)
 
     def forward(self, tags: TagBatch) -> Tensor:
         tags = self.check_tags(tags)
@@ -90,9 +86,7 @@ class BilinearTagEmbedding(TagEmbedding):
 
     def __init__(self, num_tags: int, embedding_dim: int):
         super().__init__(num_tags, embedding_dim)
-        self.weight = nn.Parameter(
-            torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
-        )
+        self.weight = normal_table(num_tags, embedding_dim)
         self.bilinear = nn.Parameter(
             torch.eye(embedding_dim)
             + torch.randn(embedding_dim, embedding_dim) / embedding_dim

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ._bags import TagBags, TagBatch, bag_sum, bag_weight_sum
-from ._base import TagEmbedding
+from ._base import TagEmbedding, normal_table
 
 POOLINGS = ("sum", "mean")
 
@@ -45,9 +45,7 @@ class SumTagEmbedding(TagEmbedding):
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         self.pooling = pooling
-        self.weight = nn.Parameter(
-            torch.randn(num_tags, embedding_dim) / math.sqrt(embedding_dim)
-        )
+        self.weight = normal_table(num_tags, embedding_dim)
 
     def forward(self, tags: TagBatch) -> Tensor:
         tags = self.check_tags(tags)
