@@ -14,7 +14,9 @@ them (the 10% validation block) is held out for early stopping.
 Paper: NP MSE 0.236, PJM MSE 0.093. Floors of this project: NP <= 0.248,
 PJM <= 0.098.
 
-Run: ``python benchmarks/reproduce_timexer_epf.py [--market NP|PJM|all]``
+Run: ``python benchmarks/reproduce_timexer_epf.py [--market NP|PJM|all]
+[--max-epochs 10] [--threads 1] [--data-dir ../shared/data]``; a smoke test:
+``--limit-rows 3000 --max-epochs 1``
 (tens of minutes per market on a 2-core CPU; minutes on a GPU).
 """
 
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.preprocessing import StandardScaler
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
@@ -99,7 +102,12 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--verbose", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch intra-op threads; 1 on a CPU shared with "
+                        "other jobs (a busy core stalls multi-threaded steps)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     markets = list(MARKETS) if args.market == "all" else [args.market]
     results = pd.DataFrame([run_market(name, args) for name in markets])
     print(results.to_string(index=False))

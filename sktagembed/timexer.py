@@ -513,25 +513,35 @@ class _Layout:
         _check_finite(data, self.columns)
         return data, _Series.from_groups(groups, n_rows)
 
-    def split(self, windows: Tensor, index: dict[str, Tensor]) -> dict:
+    def split(self, windows: Tensor, index: dict[str, Tensor | slice]) -> dict:
         """Model inputs from gathered windows ``(batch, lookback, n_columns)``;
         ``index`` comes from :meth:`column_index`."""
-        inputs = {
-            "endogenous": windows.index_select(2, index["endogenous"]),
-            "exogenous": windows.index_select(2, index["exogenous"]),
-        }
+
+        def take(columns: Tensor | slice) -> Tensor:
+            if isinstance(columns, slice):  # a view: no copy of the windows
+                return windows[:, :, columns]
+            return windows.index_select(2, columns)
+
+        inputs = {"endogenous": take(index["endogenous"]),
+                  "exogenous": take(index["exogenous"])}
         if self.calendar:
             inputs["calendar"] = windows[:, :, len(self.columns):]
         return inputs
 
-    def column_index(self, device) -> dict[str, Tensor]:
-        """Positions of the endogenous and exogenous columns in the data."""
+    def column_index(self, device) -> dict[str, Tensor | slice]:
+        """Positions of the endogenous and exogenous columns in the data: a
+        slice where they are adjacent (the usual case), else an index."""
         position = {name: i for i, name in enumerate(self.columns)}
-        return {
-            role: torch.tensor([position[c] for c in columns], device=device)
-            for role, columns in (("endogenous", self.endogenous),
-                                  ("exogenous", self.exogenous))
-        }
+        index = {}
+        for role, columns in (("endogenous", self.endogenous),
+                              ("exogenous", self.exogenous)):
+            positions = [position[c] for c in columns]
+            first = positions[0] if positions else 0
+            if positions == list(range(first, first + len(positions))):
+                index[role] = slice(first, first + len(positions))
+            else:
+                index[role] = torch.tensor(positions, device=device)
+        return index
 
 
 def _check_finite(data: np.ndarray, columns: list[str],

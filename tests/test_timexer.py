@@ -16,7 +16,24 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
-from sktagembed.timexer import WindowDataset, _Layout, _Series
+from sktagembed.timexer import (
+    WindowDataset,
+    _flatten_forecast,
+    _Layout,
+    _Series,
+    calendar_features,
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    # The models here are tiny: intra-op threads only add synchronisation, and
+    # on a busy CPU they make every operation take milliseconds.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 SMALL = {"lookback": 8, "patch_len": 4, "d_model": 8, "n_heads": 2, "d_ff": 16,
          "max_epochs": 2, "batch_size": 16, "random_state": 0}
@@ -69,20 +86,24 @@ def naive_window(data, groups, row, lookback):
 
 
 @pytest.mark.parametrize("interleaved", [False, True])
-def test_window_gathering_matches_naive_windows(interleaved):
+@pytest.mark.parametrize("endogenous", ["c", "b"])  # adjacent or split exogenous
+def test_window_gathering_matches_naive_windows(interleaved, endogenous):
     rng = np.random.default_rng(0)
     n_rows, lookback = 40, 6
     data = rng.normal(size=(n_rows, 3)).astype(np.float32)
     groups = (np.arange(n_rows) % 3 if interleaved
               else np.repeat([0, 1, 2], [10, 17, 13]))
     series = _Series.from_groups(groups, n_rows)
-    layout = _Layout(["a", "b", "c"], ["c"], ["a", "b"], False, None, None, "MS")
+    columns = ["a", "b", "c"]
+    exogenous = [c for c in columns if c != endogenous]
+    layout = _Layout(columns, [endogenous], exogenous, False, None, None, "MS")
     dataset = WindowDataset(torch.from_numpy(series.sorted(data)), series,
                             np.arange(n_rows), None, lookback, layout, "cpu")
     inputs, _ = dataset.collate(list(range(n_rows)))
     gathered = torch.cat([inputs["exogenous"], inputs["endogenous"]], dim=2)
+    order = [columns.index(c) for c in [*exogenous, endogenous]]
     for row in range(n_rows):
-        expected = naive_window(data, groups, row, lookback)
+        expected = naive_window(data, groups, row, lookback)[:, order]
         np.testing.assert_array_equal(gathered[row].numpy(), expected)
 
 
@@ -127,15 +148,18 @@ def test_validation_is_the_chronologically_last_fraction():
 # -- tags -----------------------------------------------------------------------
 
 
-def tagged_panel(n_series, n_steps=64, n_vars=6, seed=0):
+def tagged_panel(n_series, n_steps=64, n_vars=6, seed=0, group_seed=0):
     """The target at row t is the mean of the group-A variables at t.
 
-    Variables are iid, so nothing but the tags tells group A from group B:
-    TimeXer's cross-attention treats exogenous tokens as an unordered set.
+    Variables are iid and group A is a random half of the columns, so nothing
+    but the tags tells group A from group B: neither the series' statistics
+    nor the column positions (TimeXer's cross-attention treats exogenous
+    tokens as an unordered set anyway).
     """
     rng = np.random.default_rng(seed)
     names = [f"v{i}" for i in range(n_vars)]
-    group_a = names[: n_vars // 2]
+    shuffled = np.random.default_rng(group_seed).permutation(names)
+    group_a = sorted(shuffled[: n_vars // 2])
     X = pd.DataFrame(rng.normal(size=(n_series * n_steps, n_vars)), columns=names)
     y = X[group_a].mean(axis=1).to_numpy()
     X["target"] = np.r_[0.0, y[:-1]]  # the past target is the endogenous series
@@ -258,6 +282,34 @@ def test_calendar_tokens_from_a_datetime_index():
     assert np.isfinite(model.predict(X)).all()
     with pytest.raises(ValueError, match="DatetimeIndex"):
         TimeXerRegressor(**SMALL, calendar=True).fit(X.reset_index(drop=True), y)
+
+
+def test_calendar_features_are_scaled_like_the_papers_time_features():
+    index = pd.DatetimeIndex(["2024-01-01 00:00", "2024-12-31 23:00",
+                              "2023-07-05 12:00"])
+    expected = [
+        [-0.5, -0.5, -0.5, -0.5],  # Monday 1 January, midnight
+        [0.5, 1 / 6 - 0.5, 0.5, 0.5],  # Tuesday 31 December (day 366), 23:00
+        [12 / 23 - 0.5, 2 / 6 - 0.5, 4 / 30 - 0.5, 185 / 365 - 0.5],
+    ]
+    np.testing.assert_allclose(calendar_features(index), expected, atol=1e-6)
+
+
+def test_m_mode_targets_are_one_block_of_steps_per_column():
+    n_rows, steps = 20, 3
+    layout = _Layout(["a", "b"], ["a", "b"], ["a", "b"], False, None, None, "M")
+    data = torch.zeros(n_rows, 2)
+    y = torch.arange(n_rows * 2 * steps, dtype=torch.float32).reshape(n_rows, -1)
+    rows = np.arange(4, n_rows)
+    dataset = WindowDataset(data, _Series.from_groups(None, n_rows), rows, y, 4,
+                            layout, "cpu")
+    _, target = dataset.collate(list(range(len(rows))))
+    assert target.shape == (len(rows), steps, 2)  # the model's (batch, steps, var)
+    for b, row in enumerate(rows):
+        for step in range(steps):
+            for var in range(2):
+                assert target[b, step, var] == y[row, var * steps + step]
+    torch.testing.assert_close(_flatten_forecast(target), y[rows])
 
 
 def test_m_mode_predicts_every_column():
