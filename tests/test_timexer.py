@@ -24,17 +24,6 @@ from sktagembed.timexer import (
     calendar_features,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # The models here are tiny: intra-op threads only add synchronisation, and
-    # on a busy CPU they make every operation take milliseconds.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 SMALL = {"lookback": 8, "patch_len": 4, "d_model": 8, "n_heads": 2, "d_ff": 16,
          "max_epochs": 2, "batch_size": 16, "random_state": 0}
 

@@ -6,15 +6,6 @@ import torch
 from sktagembed.nn import TimeXer, build_tag_embedding
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # Tiny models: intra-op threads only add synchronisation overhead.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def small(**params):
     defaults = {"lookback": 24, "horizon": 3, "n_endogenous": 1, "n_exogenous": 4,
                 "patch_len": 6, "d_model": 16, "n_heads": 2, "e_layers": 2,
