@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
+from ._checks import InputValueError
+
 HANDLE_MISSING = ("error", "zeros", "random")
 
 
@@ -40,7 +42,7 @@ def load_pretrained_table(
         Seed of the ``"random"`` rows.
     """
     if handle_missing not in HANDLE_MISSING:
-        raise ValueError(
+        raise InputValueError(
             f"handle_missing must be one of {HANDLE_MISSING}, got {handle_missing!r}."
         )
     if isinstance(source, (str, os.PathLike)):
@@ -50,20 +52,20 @@ def load_pretrained_table(
     else:
         table = np.asarray(source, dtype=np.float64)
         if table.ndim != 2:
-            raise ValueError(
+            raise InputValueError(
                 f"The pretrained table must be 2-D (n_tags, embedding_dim), got "
                 f"shape {table.shape}."
             )
         if table.shape[0] != len(tag_names):
-            raise ValueError(
+            raise InputValueError(
                 f"The pretrained table has {table.shape[0]} rows but there are "
                 f"{len(tag_names)} tags; pass a DataFrame indexed by tag name to "
                 "align by name."
             )
     if not np.isfinite(table).all():
-        raise ValueError("The pretrained table contains NaN or infinite values.")
+        raise InputValueError("The pretrained table contains NaN or infinite values.")
     if embedding_dim is not None and table.shape[1] != embedding_dim:
-        raise ValueError(
+        raise InputValueError(
             f"The pretrained table has {table.shape[1]} columns but "
             f"embedding_dim={embedding_dim}; they must match."
         )
@@ -72,7 +74,7 @@ def load_pretrained_table(
 
 def _read_table_file(path: Path):
     if not path.exists():
-        raise ValueError(f"Pretrained table file not found: {path}")
+        raise InputValueError(f"Pretrained table file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".npy":
         return np.load(path, allow_pickle=False)
@@ -80,7 +82,7 @@ def _read_table_file(path: Path):
         frame = pd.read_csv(path, index_col=0)
         frame.index = frame.index.map(str)
         return frame
-    raise ValueError(
+    raise InputValueError(
         f"Cannot read a pretrained table from {path}: use a .npy or .csv file."
     )
 
@@ -88,20 +90,20 @@ def _read_table_file(path: Path):
 def _align_by_name(frame: pd.DataFrame, tag_names, handle_missing, random_state):
     index = frame.index.map(str)
     if index.duplicated().any():
-        raise ValueError(
+        raise InputValueError(
             "The pretrained table names some tags twice: "
             f"{sorted(set(index[index.duplicated()]))}."
         )
     try:
         values = frame.to_numpy(dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError("The pretrained table must hold numbers only.") from exc
+        raise InputValueError("The pretrained table must hold numbers only.") from exc
     positions = pd.Index(index).get_indexer(list(tag_names))
     missing = [name for name, pos in zip(tag_names, positions, strict=True)
                if pos < 0]
     if missing and handle_missing == "error":
         shown = ", ".join(map(repr, missing[:10]))
-        raise ValueError(
+        raise InputValueError(
             f"The pretrained table has no row for the tags {shown}"
             + (" ..." if len(missing) > 10 else "")
             + "; pass handle_missing='zeros' or 'random' to fill them."

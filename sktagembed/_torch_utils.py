@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from ._checks import InputTypeError, InputValueError
+
 
 def resolve_device(device: str | torch.device | None) -> str:
     """Turn ``device="auto"`` into ``"cuda"`` when CUDA is available.
@@ -21,14 +23,16 @@ def resolve_device(device: str | torch.device | None) -> str:
     if isinstance(device, torch.device):
         return str(device)
     if not isinstance(device, str):
-        raise TypeError(
+        raise InputTypeError(
             f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device, "
             f"got {device!r}."
         )
     try:
         torch.device(device)
     except RuntimeError as exc:
-        raise ValueError(f"device={device!r} is not a valid torch device.") from exc
+        raise InputValueError(
+            f"device={device!r} is not a valid torch device."
+        ) from exc
     return device
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import InputError
 from ._progress import EpochProgressBar
 
 EXIT_USAGE = 2
@@ -36,10 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except UserError as exc:
-        print(f"sktagembed: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    # Only errors that blame the input become one-line messages; anything
+    # else is a bug and keeps its traceback.
+    except (UserError, InputError, OSError) as exc:
         print(f"sktagembed: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -179,7 +179,10 @@ def read_table(path: Path) -> pd.DataFrame:
         raise UserError(f"file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return pd.read_csv(path)
+        try:
+            return pd.read_csv(path)
+        except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError
+            raise UserError(f"{path}: not a readable CSV file ({exc})") from exc
     if suffix in (".parquet", ".pq"):
         return _read_parquet(path)
     raise UserError(f"{path}: unsupported file type {suffix!r}; use .csv or .parquet")
@@ -192,6 +195,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise UserError(
             f"reading {path} needs a Parquet engine: pip install pyarrow"
         ) from exc
+    except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid, ArrowIOError
+        raise UserError(f"{path}: not a readable Parquet file ({exc})") from exc
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

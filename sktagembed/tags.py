@@ -30,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
+from ._checks import InputTypeError, InputValueError
 from .nn import TagBags
 
 #: Up to this many tags a dense input gives a dense tag matrix.
@@ -76,25 +77,25 @@ class TagSchema:
 
     def fit(self, X) -> TagSchema:
         if self.handle_unknown not in ("ignore", "error"):
-            raise ValueError(
+            raise InputValueError(
                 "handle_unknown must be 'ignore' or 'error', got "
                 f"{self.handle_unknown!r}."
             )
         if self.separator is not None and not (
             isinstance(self.separator, str) and self.separator
         ):
-            raise ValueError(
+            raise InputValueError(
                 f"separator must be a non-empty string or None, got "
                 f"{self.separator!r}."
             )
         X = as_tag_table(X)
         if X.shape[0] == 0:
-            raise ValueError(
+            raise InputValueError(
                 f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
                 "of 1 is required: fitting needs at least one row of tags."
             )
         if X.shape[1] == 0:
-            raise ValueError(
+            raise InputValueError(
                 f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
                 "of 1 is required: X needs at least one tag column."
             )
@@ -103,7 +104,7 @@ class TagSchema:
             self._columns = [str(c) for c in X.columns]
             duplicated = pd.Index(self._columns)[pd.Index(self._columns).duplicated()]
             if len(duplicated):
-                raise ValueError(
+                raise InputValueError(
                     f"X has duplicate column names: {sorted(set(duplicated))}."
                 )
             self.feature_names_in_ = (
@@ -131,7 +132,7 @@ class TagSchema:
                 names.extend(str(label) for label in vocabulary)
         duplicated = pd.Index(names)[pd.Index(names).duplicated()]
         if len(duplicated):
-            raise ValueError(
+            raise InputValueError(
                 f"The tags {sorted(set(duplicated))} come from more than one "
                 "column; rename the columns or labels so each tag is unique."
             )
@@ -153,7 +154,7 @@ class TagSchema:
             values = column.astype(object)
             vocabulary = sorted(pd.unique(values), key=str)
             return ("categorical", name, vocabulary)
-        raise TypeError(
+        raise InputTypeError(
             f"Column {name!r} has dtype {column.dtype}, which is neither a tag "
             "column (boolean or 0/1), categorical, nor a label-list column."
         )
@@ -194,7 +195,7 @@ class TagSchema:
 
     def _check_columns(self, X) -> None:
         if X.shape[1] != self.n_features_in_ and not isinstance(X, pd.DataFrame):
-            raise ValueError(
+            raise InputValueError(
                 f"X has {X.shape[1]} columns, but the tags were fitted on "
                 f"{self.n_features_in_} columns."
             )
@@ -208,7 +209,7 @@ class TagSchema:
                     parts.append(f"missing columns {missing}")
                 if extra:
                     parts.append(f"unexpected columns {extra}")
-                raise ValueError(
+                raise InputValueError(
                     "X does not have the columns seen in fit: " + "; ".join(parts)
                     + "."
                 )
@@ -241,17 +242,19 @@ class TagSchema:
             try:
                 array = array.astype(np.float64)
             except TypeError as exc:
-                raise TypeError(
+                raise InputTypeError(
                     f"X holds a value that is not a number ({exc}); a tag matrix "
                     "must be boolean or 0/1."
                 ) from exc
             except ValueError as exc:
-                raise ValueError(
+                raise InputValueError(
                     f"X holds a value that is not a number ({exc}); a tag matrix "
                     "must be boolean or 0/1."
                 ) from exc
         if not np.issubdtype(array.dtype, np.number):
-            raise TypeError(f"X has dtype {array.dtype}; expected boolean or numeric.")
+            raise InputTypeError(
+                f"X has dtype {array.dtype}; expected boolean or numeric."
+            )
         return self._checked(array, names)
 
     def _checked(self, values: np.ndarray, names: Sequence[str]) -> np.ndarray:
@@ -261,7 +264,7 @@ class TagSchema:
         if not finite.all():
             column = int(np.flatnonzero(~finite.all(axis=0))[0])
             row = int(np.flatnonzero(~finite[:, column])[0])
-            raise ValueError(
+            raise InputValueError(
                 f"Column {names[column]!r} contains {values[row, column]!r} at row "
                 f"{row}; tag values must be finite (no NaN or infinity)."
             )
@@ -276,7 +279,7 @@ class TagSchema:
         if bad.any():
             column = int(np.flatnonzero(bad.any(axis=0))[0])
             row = int(np.flatnonzero(bad[:, column])[0])
-            raise ValueError(
+            raise InputValueError(
                 f"{prefix}olumn {names[column]!r} contains the value "
                 f"{_plain(values[row, column])} at row {row}; {rule}."
             )
@@ -289,7 +292,7 @@ class TagSchema:
         if data.dtype == np.bool_:
             data = data.astype(np.float32)
         if not np.issubdtype(data.dtype, np.number):
-            raise TypeError(
+            raise InputTypeError(
                 f"X has dtype {data.dtype}; expected boolean or numeric."
             )
         bad = ~np.isfinite(data)
@@ -309,7 +312,7 @@ class TagSchema:
             else:
                 prefix, rule = "C", ("tag values must be 0/1 (pass weighted=True "
                                      "for weights)")
-            raise ValueError(
+            raise InputValueError(
                 f"{prefix}olumn {column!r} contains the value {_plain(value)} at "
                 f"row {row}; {rule}."
             )
@@ -346,7 +349,7 @@ class TagSchema:
     def _check_unknown(self, column: str, unknown: pd.Series) -> None:
         if self.handle_unknown == "error" and len(unknown):
             values = sorted({str(v) for v in unknown})[:10]
-            raise ValueError(
+            raise InputValueError(
                 f"Column {column!r} contains values not seen in fit: {values}; "
                 "pass handle_unknown='ignore' to give them no tag."
             )
@@ -381,7 +384,7 @@ def as_tag_table(X):
     """
     if sp.issparse(X):
         if X.ndim != 2:
-            raise ValueError(f"Expected a 2-D sparse matrix, got {X.ndim} dims.")
+            raise InputValueError(f"Expected a 2-D sparse matrix, got {X.ndim} dims.")
         return sp.csr_matrix(X)
     if isinstance(X, pd.Series):
         return X.to_frame(name=str(X.name) if X.name is not None else "labels")
@@ -393,7 +396,7 @@ def as_tag_table(X):
         return pd.DataFrame({"labels": pd.Series(list(X), dtype=object)})
     array = np.asarray(X)
     if array.ndim != 2:
-        raise ValueError(
+        raise InputValueError(
             f"Expected a 2-D tag matrix, got an array of shape {array.shape}. "
             "Reshape your data with X.reshape(-1, 1) if it is a single tag "
             "column, or pass label lists as a pandas Series."
@@ -412,7 +415,7 @@ def _check_no_missing(name: str, column: pd.Series) -> None:
     missing = column.isna()
     if missing.any():
         row = column.index[np.flatnonzero(missing.to_numpy())[0]]
-        raise ValueError(
+        raise InputValueError(
             f"Column {name!r} has a missing value (row {row!r}); tags must not "
             "be missing."
         )
@@ -442,7 +445,7 @@ def _check_not_half_boolean(name: str, column: pd.Series) -> None:
     flags = [_is_boolean_value(value) for value in values]
     if any(flags) and not all(flags):
         stray = next(v for v, flag in zip(values, flags, strict=True) if not flag)
-        raise ValueError(
+        raise InputValueError(
             f"Column {name!r} holds true/false values and also {stray!r}; "
             "tag columns must be 0/1 or boolean."
         )
@@ -490,7 +493,7 @@ def _explode_labels(name: str, column: pd.Series, separator: str | None) -> pd.S
             values.append([part.strip() for part in value.split(separator)
                            if part.strip()])
         else:
-            raise ValueError(
+            raise InputValueError(
                 f"Column {name!r} mixes label lists with the value {value!r}; "
                 "every entry must be a list of labels"
                 + (f" or a string split on {separator!r}." if separator else ".")
@@ -515,7 +518,7 @@ def _tag_values(name: str, column: pd.Series) -> np.ndarray:
     unreadable = np.flatnonzero(np.isnan(out))
     if len(unreadable):
         row = int(unreadable[0])
-        raise ValueError(
+        raise InputValueError(
             f"Column {name!r} contains the value {column.iloc[row]!r} at row "
             f"{row}; tag columns must be 0/1 or boolean."
         )
@@ -524,7 +527,7 @@ def _tag_values(name: str, column: pd.Series) -> np.ndarray:
 
 def _reject_complex(values) -> None:
     if np.iscomplexobj(values):
-        raise ValueError("Complex data not supported: tag values must be real.")
+        raise InputValueError("Complex data not supported: tag values must be real.")
 
 
 def _codes(values: pd.Series, vocabulary) -> np.ndarray:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 import torch
@@ -15,6 +13,15 @@ from skorch.helper import predefined_split
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from ._checks import (
+    FeatureNameRecorder,
+    InputTypeError,
+    InputValueError,
+    check_int,
+    check_option,
+    check_training_params,
+    is_integer,
+)
 from ._pretrained import load_pretrained_table
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
 from ._training import InterruptibleNet, StrictEarlyStopping
@@ -204,15 +211,14 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         self : TimeXerRegressor
         """
         self._check_params()
-        probe = _Probe()
-        validate_data(probe, X, reset=True, skip_check_array=True)
+        feature_names = FeatureNameRecorder().record(X)
         layout = _Layout.from_training_frame(self, X)
         data, series = layout.read(X, groups, self.group_column)
         target = _check_target(y, data.shape[0], layout)
         n_outputs = target.shape[1]
         ends = series.full_window_ends(self.lookback)
         if len(ends) == 0:
-            raise ValueError(
+            raise InputValueError(
                 f"No series has the lookback={self.lookback} rows needed for one "
                 "training window; give more rows or a shorter lookback."
             )
@@ -268,11 +274,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
                 net.initialize()
         net.module_.eval()
 
-        self.n_features_in_ = probe.n_features_in_
-        if hasattr(probe, "feature_names_in_"):
-            self.feature_names_in_ = probe.feature_names_in_
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        feature_names.apply_to(self)
         self.layout_ = layout
         self.endogenous_columns_ = list(layout.endogenous)
         self.exogenous_columns_ = list(layout.exogenous)
@@ -284,32 +286,17 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _check_params(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}.")
-        if self.tag_method is not None and self.tag_method not in METHODS:
-            raise ValueError(
-                f"tag_method={self.tag_method!r} is not None or one of "
-                f"{', '.join(METHODS)}."
-            )
+        check_option(self.mode, "mode", MODES)
+        check_option(self.tag_method, "tag_method", [None, *METHODS])
         if self.tag_method is not None and self.feature_tags is None:
-            raise ValueError(
+            raise InputValueError(
                 f"tag_method={self.tag_method!r} needs feature_tags, a tag table "
                 "indexed by exogenous column name."
             )
-        for name in ("lookback", "patch_len", "batch_size", "d_model", "n_heads",
+        for name in ("lookback", "patch_len", "d_model", "n_heads",
                      "e_layers", "d_ff", "tag_embedding_dim"):
-            value = getattr(self, name)
-            if not _is_int(value) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        for name in ("max_epochs", "patience"):
-            value = getattr(self, name)
-            if not _is_int(value) or value < 0:
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}.")
-        fraction = self.validation_fraction
-        if not isinstance(fraction, numbers.Real) or not 0 <= fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in [0, 1), got {fraction!r}."
-            )
+            check_int(getattr(self, name), name)
+        check_training_params(self)
 
     def _tag_options(self, layout: _Layout) -> dict:
         """Options of the tag method, with ``hierarchy="infer"`` and the
@@ -317,7 +304,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         options = dict(self.tag_options or {})
         unknown = set(options) - set(TAG_OPTIONS)
         if unknown:
-            raise ValueError(
+            raise InputValueError(
                 f"Unknown tag_options {sorted(unknown)}; valid keys are "
                 f"{', '.join(TAG_OPTIONS)}."
             )
@@ -328,7 +315,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
             options["hierarchy"] = hierarchy
         if self.tag_method == "pretrained":
             if "pretrained" not in options:
-                raise ValueError(
+                raise InputValueError(
                     "tag_method='pretrained' needs tag_options={'pretrained': "
                     "<table>}."
                 )
@@ -344,7 +331,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
     def _build_module(self, layout: _Layout, n_outputs: int) -> TimeXer:
         n_endogenous = len(layout.endogenous)
         if n_outputs % n_endogenous:
-            raise ValueError(
+            raise InputValueError(
                 f"In mode='M' y needs a multiple of the {n_endogenous} columns "
                 f"of X (one block of steps per column), got {n_outputs}."
             )
@@ -442,12 +429,12 @@ class _Layout:
         columns = _column_names(X)
         if estimator.group_column is not None:
             if estimator.group_column not in columns:
-                raise ValueError(
+                raise InputValueError(
                     f"group_column={estimator.group_column!r} is not a column of X."
                 )
             columns = [c for c in columns if c != estimator.group_column]
         if not columns:
-            raise ValueError("X has no feature columns.")
+            raise InputValueError("X has no feature columns.")
         endogenous = _resolve_endogenous(estimator.endogenous, columns)
         if estimator.mode == "M":
             endo, exo = list(columns), list(columns)
@@ -456,12 +443,12 @@ class _Layout:
             exo = [c for c in columns if c != endogenous]
         if estimator.calendar and not isinstance(getattr(X, "index", None),
                                                  pd.DatetimeIndex):
-            raise ValueError("calendar=True needs X with a DatetimeIndex.")
+            raise InputValueError("calendar=True needs X with a DatetimeIndex.")
         tag_names = tag_matrix = None
         if estimator.feature_tags is not None:
             tag_names, tag_matrix = _read_feature_tags(estimator.feature_tags, exo)
         if not exo and not estimator.calendar:
-            raise ValueError(
+            raise InputValueError(
                 "TimeXer needs at least one exogenous column (or calendar=True); "
                 f"X only has the endogenous column {endogenous!r}."
             )
@@ -476,20 +463,22 @@ class _Layout:
         """
         names = _column_names(X)
         if len(X) == 0:
-            raise ValueError("X has 0 rows.")
+            raise InputValueError("X has 0 rows.")
         if group_column is not None:
             if groups is not None:
-                raise ValueError("Give series ids by groups or group_column, not both.")
+                raise InputValueError(
+                    "Give series ids by groups or group_column, not both."
+                )
             groups = np.asarray(X[group_column])
         missing = [c for c in self.columns if c not in names]
         if missing:
-            raise ValueError(f"X lacks the columns seen in fit: {missing}.")
+            raise InputValueError(f"X lacks the columns seen in fit: {missing}.")
         if isinstance(X, pd.DataFrame):
             positions = [names.index(c) for c in self.columns]
             for position in positions:
                 dtype = X.dtypes.iloc[position]
                 if not pd.api.types.is_numeric_dtype(dtype):
-                    raise ValueError(
+                    raise InputValueError(
                         f"Column {names[position]!r} of X is not numeric "
                         f"(dtype {dtype})."
                     )
@@ -499,7 +488,7 @@ class _Layout:
             values = np.asarray(X)
             if not (np.issubdtype(values.dtype, np.number)
                     or values.dtype == np.bool_):
-                raise ValueError(f"X must be numeric, got dtype {values.dtype}.")
+                raise InputValueError(f"X must be numeric, got dtype {values.dtype}.")
         n_rows = values.shape[0]
         data = values
         if self.calendar or data.dtype != np.float32 or not data.flags.c_contiguous:
@@ -554,7 +543,7 @@ def _check_finite(data: np.ndarray, columns: list[str],
             column = int(np.flatnonzero(~finite.all(axis=0))[0])
             row = start + int(np.flatnonzero(~finite[:, column])[0])
             name = columns[column] if column < len(columns) else "calendar"
-            raise ValueError(
+            raise InputValueError(
                 f"Column {name!r} of X contains {data[row, column]} at row {row}; "
                 "X must be finite (fill or drop missing values first)."
             )
@@ -578,12 +567,12 @@ class _Series:
             return cls(None, np.arange(n_rows), np.zeros(n_rows, dtype=np.int64))
         groups = np.asarray(groups)
         if groups.shape != (n_rows,):
-            raise ValueError(
+            raise InputValueError(
                 f"groups must have one id per row of X ({n_rows}), got shape "
                 f"{groups.shape}."
             )
         if pd.isna(groups).any():
-            raise ValueError("groups contains missing series ids.")
+            raise InputValueError("groups contains missing series ids.")
         codes = pd.factorize(groups)[0]
         if np.all(codes[1:] >= codes[:-1]):  # series already contiguous
             starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
@@ -717,9 +706,9 @@ def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
     [[20.0, 30.0], [30.0, 40.0]]
     """
     if target not in df.columns:
-        raise ValueError(f"target {target!r} is not a column of df.")
-    if not _is_int(horizon) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer, got {horizon!r}.")
+        raise InputValueError(f"target {target!r} is not a column of df.")
+    if not is_integer(horizon) or horizon < 1:
+        raise InputValueError(f"horizon must be a positive integer, got {horizon!r}.")
     grouped = df.groupby(group_column, sort=False)[target] if group_column else None
     steps = range(1, horizon + 1) if all_steps else [horizon]
     future = pd.DataFrame({
@@ -739,16 +728,16 @@ def _check_target(y, n_rows: int, layout: _Layout) -> np.ndarray:
     if y.ndim == 1:
         y = y.reshape(-1, 1)
     if y.ndim != 2 or y.shape[0] != n_rows:
-        raise ValueError(
+        raise InputValueError(
             f"y must have shape ({n_rows},) or ({n_rows}, n_outputs), got {y.shape}."
         )
     try:
         y = y.astype(np.float32)
     except (TypeError, ValueError) as exc:
-        raise ValueError("y must be numeric.") from exc
+        raise InputValueError("y must be numeric.") from exc
     if not np.isfinite(y).all():
         row = int(np.flatnonzero(~np.isfinite(y).all(axis=1))[0])
-        raise ValueError(f"y contains NaN or infinity (row {row}).")
+        raise InputValueError(f"y contains NaN or infinity (row {row}).")
     return y
 
 
@@ -757,7 +746,7 @@ def _column_names(X) -> list[str]:
         return [str(c) for c in X.columns]
     shape = np.shape(X)
     if len(shape) != 2:
-        raise ValueError(
+        raise InputValueError(
             f"X must be 2-D (n_steps, n_vars), got shape {shape}. Reshape your "
             "data with X.reshape(-1, 1) if it is a single series."
         )
@@ -767,14 +756,14 @@ def _column_names(X) -> list[str]:
 def _resolve_endogenous(endogenous, columns: list[str]) -> str:
     if endogenous is None:
         return columns[-1]
-    if _is_int(endogenous):
+    if is_integer(endogenous):
         if not -len(columns) <= endogenous < len(columns):
-            raise ValueError(
+            raise InputValueError(
                 f"endogenous={endogenous} is out of range for {len(columns)} columns."
             )
         return columns[endogenous]
     if str(endogenous) not in columns:
-        raise ValueError(
+        raise InputValueError(
             f"endogenous={endogenous!r} is not a column of X; columns are "
             f"{columns}."
         )
@@ -783,14 +772,14 @@ def _resolve_endogenous(endogenous, columns: list[str]) -> str:
 
 def _read_feature_tags(feature_tags, exogenous: list[str]):
     if not isinstance(feature_tags, pd.DataFrame):
-        raise TypeError(
+        raise InputTypeError(
             "feature_tags must be a DataFrame indexed by exogenous column name, "
             f"got {type(feature_tags).__name__}."
         )
     index = feature_tags.index.map(str)
     missing = [c for c in exogenous if c not in set(index)]
     if missing:
-        raise ValueError(
+        raise InputValueError(
             f"feature_tags has no row for the exogenous columns {missing}; its "
             "rows must be named like the columns of X."
         )
@@ -818,10 +807,3 @@ def _flatten_forecast(forecast: Tensor) -> Tensor:
     """(batch, steps, n_endo) -> (batch, n_endo * steps), variable-major."""
     return forecast.transpose(1, 2).reshape(forecast.shape[0], -1)
 
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-class _Probe(BaseEstimator):
-    """Receives feature names from ``validate_data`` before fit succeeds."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 import torch
@@ -14,6 +12,12 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from ._checks import (
+    FeatureNameRecorder,
+    InputValueError,
+    check_option,
+    check_training_params,
+)
 from ._pretrained import load_pretrained_table
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
 from ._training import Objective, embed_in_chunks, train_tag_embedding
@@ -212,8 +216,7 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
         X = as_tag_table(X)
         # Everything is built in locals and assigned at the end, so a fit
         # that raises or is interrupted leaves the estimator as it was.
-        probe = _FeatureNameProbe()
-        validate_data(probe, X, reset=True, skip_check_array=True)
+        feature_names = FeatureNameRecorder().record(X)
         schema = TagSchema(
             handle_unknown=self.handle_unknown,
             weighted=self.weighted,
@@ -249,11 +252,7 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
 
         self.schema_ = schema
         self.tag_names_ = list(schema.tag_names_)
-        self.n_features_in_ = probe.n_features_in_
-        if hasattr(probe, "feature_names_in_"):
-            self.feature_names_in_ = probe.feature_names_in_
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        feature_names.apply_to(self)
         self.objective_ = objective.name
         self.device_ = device
         self.net_ = net
@@ -264,36 +263,16 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
         return self
 
     def _check_params(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(
-                f"method={self.method!r} is not one of {', '.join(METHODS)}."
-            )
-        if self.objective not in OBJECTIVES:
-            raise ValueError(
-                f"objective={self.objective!r} is not one of {', '.join(OBJECTIVES)}."
-            )
-        for name in ("max_epochs", "patience"):
-            value = getattr(self, name)
-            if not _is_int(value) or value < 0:
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}.")
-        if not _is_int(self.batch_size) or self.batch_size < 1:
-            raise ValueError(
-                f"batch_size must be a positive integer, got {self.batch_size!r}."
-            )
-        if not isinstance(self.lr, numbers.Real) or not self.lr > 0:
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
-        fraction = self.validation_fraction
-        if not isinstance(fraction, numbers.Real) or not 0 <= fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in [0, 1), got {fraction!r}."
-            )
+        check_option(self.method, "method", METHODS)
+        check_option(self.objective, "objective", OBJECTIVES)
+        check_training_params(self)
         if self.method == "pretrained" and self.pretrained is None:
-            raise ValueError(
+            raise InputValueError(
                 "method='pretrained' needs a tag table: pass pretrained=<array, "
                 "DataFrame indexed by tag name, or .npy/.csv path>."
             )
         if self.method == "hierarchical" and self.hierarchy is None:
-            raise ValueError(
+            raise InputValueError(
                 "method='hierarchical' needs hierarchy={parent: [children]} "
                 "or hierarchy='infer'."
             )
@@ -314,11 +293,11 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
                 "reconstruction", tags.shape[1], nn.BCEWithLogitsLoss, None
             )
         if y is None:
-            raise ValueError(f"objective={objective!r} needs y; got y=None.")
+            raise InputValueError(f"objective={objective!r} needs y; got y=None.")
         if objective == "classification":
             y = _check_target(y, tags.shape[0], numeric=False)
             if y.ndim != 1:
-                raise ValueError(
+                raise InputValueError(
                     "objective='classification' needs a 1-D y, got shape "
                     f"{y.shape}."
                 )
@@ -408,32 +387,23 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
         return tags
 
 
-class _FeatureNameProbe(BaseEstimator):
-    """Receives ``n_features_in_``/``feature_names_in_`` from ``validate_data``
-    without touching the estimator before a fit has succeeded."""
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_target(y, n_rows: int, *, numeric: bool) -> np.ndarray:
     y = np.asarray(y)
     if y.shape[0] != n_rows:
-        raise ValueError(
+        raise InputValueError(
             f"y has {y.shape[0]} rows but X has {n_rows}; they must match."
         )
     if numeric:
         try:
             y = y.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise InputValueError(
                 "y must be numeric for objective='regression'."
             ) from exc
         if not np.isfinite(y).all():
-            raise ValueError("y contains NaN or infinity.")
+            raise InputValueError("y contains NaN or infinity.")
     elif pd.isna(y).any():
-        raise ValueError("y contains missing values.")
+        raise InputValueError("y contains missing values.")
     return y
 
 

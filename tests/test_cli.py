@@ -60,6 +60,8 @@ def test_embed_with_prefix_target_and_drop_tags(tmp_path):
         (["embed", "{src}", "--tags", "zzz", "-o", "x.csv"], "zzz"),
         (["embed", "{bad}", "--tags", "tag_0,tag_1", "-o", "x.csv"], "tag_0"),
         (["embed", "{notags}", "-o", "x.csv"], "no tag columns"),
+        (["embed", "{garbled}", "-o", "x.csv"], "not a readable CSV"),
+        (["embed", "{src}", "--dim", "0", "-o", "x.csv"], "embedding_dim"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
@@ -69,12 +71,29 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
     feature_table().assign(tag_0=2).to_csv(bad, index=False)
     notags = tmp_path / "notags.csv"
     pd.DataFrame({"a": [0.5, 2.0], "b": ["x", "y"]}).to_csv(notags, index=False)
-    args = [a.format(src=src, bad=bad, notags=notags) for a in args]
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(b'a,b\n1,"2\n')
+    args = [a.format(src=src, bad=bad, notags=notags, garbled=garbled)
+            for a in args]
     assert main(args + ["--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err
     assert len(err.splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_internal_errors_keep_their_traceback(tmp_path, monkeypatch):
+    # A ValueError that does not blame the input is a bug, not a usage error.
+    src = tmp_path / "src.csv"
+    feature_table().to_csv(src, index=False)
+
+    def broken(*args, **kwargs):
+        raise ValueError("internal")
+
+    monkeypatch.setattr("sktagembed.transformer.TagEmbeddingTransformer.fit",
+                        broken)
+    with pytest.raises(ValueError, match="internal"):
+        main(["embed", str(src), "-o", str(tmp_path / "x.csv"), "--quiet"])
 
 
 def test_compare_on_bundled_data_writes_table_and_plots(tmp_path, capsys):

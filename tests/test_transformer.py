@@ -269,7 +269,7 @@ def test_transform_with_different_columns_is_rejected():
 
 def test_invalid_parameters_are_rejected_at_fit():
     X = random_tags()
-    with pytest.raises(ValueError, match="sum, linear"):
+    with pytest.raises(ValueError, match="'sum', 'linear'"):
         TagEmbeddingTransformer("nope").fit(X)
     with pytest.raises(ValueError, match="pretrained"):
         TagEmbeddingTransformer("pretrained").fit(X)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
+from .._checks import InputValueError
+
 SENSOR_TYPES = ("Temperature", "Pressure", "Humidity")
 LOCATIONS = ("North", "South", "East")
 UNITS = ("Metric", "Imperial")
@@ -75,12 +77,12 @@ def make_tagged_sensors(
     ((100, 12), (9, 3))
     """
     if n_series < 1 or n_steps < 2 or n_sensors < 1:
-        raise ValueError(
+        raise InputValueError(
             "n_series and n_sensors must be >= 1 and n_steps >= 2, got "
             f"n_series={n_series}, n_steps={n_steps}, n_sensors={n_sensors}."
         )
     if not -1 < persistence < 1:
-        raise ValueError(f"persistence must be in (-1, 1), got {persistence}.")
+        raise InputValueError(f"persistence must be in (-1, 1), got {persistence}.")
     rng = check_random_state(random_state)
     sensors = [f"sensor_{i}" for i in range(n_sensors)]
     tags = pd.DataFrame(

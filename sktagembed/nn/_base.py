@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 from torch import Tensor, nn
 
+from .._checks import check_int
 from ._bags import TagBatch, check_tags
 
 
@@ -32,8 +32,8 @@ class TagEmbedding(nn.Module):
 
     def __init__(self, num_tags: int, embedding_dim: int) -> None:
         super().__init__()
-        check_positive_int(num_tags, "num_tags")
-        check_positive_int(embedding_dim, "embedding_dim")
+        check_int(num_tags, "num_tags")
+        check_int(embedding_dim, "embedding_dim")
         self.num_tags = int(num_tags)
         self.embedding_dim = int(embedding_dim)
 
@@ -56,15 +56,3 @@ def normal_table(*shape: int) -> nn.Parameter:
     """A tag table drawn from ``N(0, 1/d)``, ``d`` its last dimension, so a
     bag of a few tags has entries of order one."""
     return nn.Parameter(torch.randn(*shape) / math.sqrt(shape[-1]))
-
-
-def check_positive_int(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-
-
-def check_probability(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-        0.0 <= value < 1.0
-    ):
-        raise ValueError(f"{name} must be a float in [0, 1), got {value!r}.")

@@ -7,8 +7,9 @@ import math
 import torch
 from torch import Tensor, nn
 
+from .._checks import check_int
 from ._bags import TagBatch
-from ._base import TagEmbedding, check_positive_int, normal_table
+from ._base import TagEmbedding, normal_table
 from ._segment import check_non_negative, softmax_pool, softmax_weights
 
 
@@ -59,7 +60,7 @@ class AttentionTagEmbedding(TagEmbedding):
 
     def __init__(self, num_tags: int, embedding_dim: int, hidden_dim: int = 32):
         super().__init__(num_tags, embedding_dim)
-        check_positive_int(hidden_dim, "hidden_dim")
+        check_int(hidden_dim, "hidden_dim")
         self.hidden_dim = int(hidden_dim)
         self.weight = normal_table(num_tags, embedding_dim)
         self.scorer = nn.Sequential(
@@ -126,7 +127,7 @@ class MultiHeadTagEmbedding(TagEmbedding):
 
     def __init__(self, num_tags: int, embedding_dim: int, num_heads: int = 4):
         super().__init__(num_tags, embedding_dim)
-        check_positive_int(num_heads, "num_heads")
+        check_int(num_heads, "num_heads")
         if embedding_dim % num_heads:
             raise ValueError(
                 f"embedding_dim={embedding_dim} must be divisible by "

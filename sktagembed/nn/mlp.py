@@ -7,8 +7,9 @@ import math
 import torch
 from torch import Tensor, nn
 
+from .._checks import check_fraction, check_int
 from ._bags import TagBatch, bag_sum
-from ._base import TagEmbedding, check_positive_int, check_probability
+from ._base import TagEmbedding
 
 
 class MLPTagEmbedding(TagEmbedding):
@@ -47,8 +48,8 @@ class MLPTagEmbedding(TagEmbedding):
     def __init__(self, num_tags: int, embedding_dim: int, hidden_dim: int = 32,
                  dropout: float = 0.0):
         super().__init__(num_tags, embedding_dim)
-        check_positive_int(hidden_dim, "hidden_dim")
-        check_probability(dropout, "dropout")
+        check_int(hidden_dim, "hidden_dim")
+        check_fraction(dropout, "dropout")
         self.hidden_dim = int(hidden_dim)
         bound = 1 / math.sqrt(num_tags)
         self.hidden_weight = nn.Parameter(

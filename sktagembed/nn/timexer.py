@@ -24,7 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._base import TagEmbedding, check_positive_int, check_probability
+from .._checks import check_fraction, check_int
+from ._base import TagEmbedding
 
 ACTIVATIONS = {"gelu": F.gelu, "relu": F.relu}
 
@@ -182,8 +183,8 @@ class TimeXer(nn.Module):
                             ("n_endogenous", n_endogenous), ("patch_len", patch_len),
                             ("d_model", d_model), ("n_heads", n_heads),
                             ("e_layers", e_layers), ("d_ff", d_ff)):
-            check_positive_int(value, name)
-        check_probability(dropout, "dropout")
+            check_int(value, name)
+        check_fraction(dropout, "dropout")
         if lookback % patch_len:
             raise ValueError(
                 f"lookback={lookback} must be divisible by patch_len={patch_len}."
