@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from ._checks import InputValueError
+from ._table_io import read_tag_table
 
 HANDLE_MISSING = ("error", "zeros", "random")
 
@@ -30,7 +31,9 @@ def load_pretrained_table(
     source : array-like, DataFrame, str or path
         A 2-D array (rows by position, one per tag), a DataFrame indexed by
         tag name (rows aligned by name; extra rows ignored), or the path of a
-        ``.npy`` file (by position) or ``.csv`` file (first column: tag name).
+        ``.csv``, ``.npy`` or ``.safetensors`` file as written by
+        :meth:`TagEmbeddingTransformer.export_embeddings` (aligned by name; a
+        plain 2-D ``.npy`` array is aligned by position).
     tag_names : sequence of str
         The fitted tags, in table order.
     handle_missing : {"error", "zeros", "random"}, default="error"
@@ -46,7 +49,7 @@ def load_pretrained_table(
             f"handle_missing must be one of {HANDLE_MISSING}, got {handle_missing!r}."
         )
     if isinstance(source, (str, os.PathLike)):
-        source = _read_table_file(Path(source))
+        source = read_tag_table(Path(source))
     if isinstance(source, pd.DataFrame):
         table = _align_by_name(source, tag_names, handle_missing, random_state)
     else:
@@ -70,21 +73,6 @@ def load_pretrained_table(
             f"embedding_dim={embedding_dim}; they must match."
         )
     return table.astype(np.float32)
-
-
-def _read_table_file(path: Path):
-    if not path.exists():
-        raise InputValueError(f"Pretrained table file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        return np.load(path, allow_pickle=False)
-    if suffix == ".csv":
-        frame = pd.read_csv(path, index_col=0)
-        frame.index = frame.index.map(str)
-        return frame
-    raise InputValueError(
-        f"Cannot read a pretrained table from {path}: use a .npy or .csv file."
-    )
 
 
 def _align_by_name(frame: pd.DataFrame, tag_names, handle_missing, random_state):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import torch
@@ -19,6 +21,7 @@ from ._checks import (
     check_training_params,
 )
 from ._pretrained import load_pretrained_table
+from ._table_io import write_tag_table
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
 from ._training import Objective, embed_in_chunks, train_tag_embedding
 from .nn import METHODS, TagBags, build_tag_embedding, infer_hierarchy
@@ -68,7 +71,9 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
     pretrained : array-like, DataFrame, str or path, default=None
         Tag table for ``pretrained``: an ``(n_tags, embedding_dim)`` array
         (by position), a DataFrame indexed by tag name (aligned by name), or
-        the path of a ``.npy`` or ``.csv`` file.
+        the path of a ``.csv``, ``.npy`` or ``.safetensors`` file written by
+        :meth:`export_embeddings` (aligned by name). Reading a file never
+        unpickles anything.
     freeze : bool, default=True
         Keep the ``pretrained`` table fixed while training.
     handle_missing : {"error", "zeros", "random"}, default="error"
@@ -361,6 +366,49 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
         tags = self.schema_.transform(X)
         device = self.net_.device
         return embed_in_chunks(self.net_.module_, tags, device, TRANSFORM_CHUNK_ROWS)
+
+    def export_embeddings(self, path) -> Path:
+        """Write the learned tag table to a file that loads without pickle.
+
+        The file holds :attr:`embeddings_` with its tag names, so it can be
+        shared as data rather than as code, and read back with
+        ``TagEmbeddingTransformer(method="pretrained", pretrained=path)``.
+        For ``sum``, ``hierarchical`` and ``pretrained``, whose transform is a
+        (weighted) sum of per-tag vectors, such a ``pretrained`` transformer
+        reproduces this one's output exactly; for the other methods it
+        starts from their per-tag outputs.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination; the suffix picks the format: ``.csv`` (a ``tag``
+            column, then one column per dimension), ``.npy`` (a structured
+            array with ``tag`` and ``embedding`` fields) or ``.safetensors``
+            (tensor ``"embeddings"``, tag names in the metadata).
+
+        Returns
+        -------
+        path : pathlib.Path
+            The written file.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import pandas as pd
+        >>> from sktagembed import TagEmbeddingTransformer
+        >>> tags = pd.DataFrame({"price": [1, 0, 1], "volume": [0, 1, 1]},
+        ...                     dtype=bool)
+        >>> emb = TagEmbeddingTransformer("sum", embedding_dim=2, max_epochs=0,
+        ...                               random_state=0).fit(tags)
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "tags.safetensors"
+        >>> _ = emb.export_embeddings(path)
+        >>> again = TagEmbeddingTransformer("pretrained", embedding_dim=2,
+        ...                                 pretrained=path, max_epochs=0).fit(tags)
+        >>> bool((again.transform(tags) == emb.transform(tags)).all())
+        True
+        """
+        check_is_fitted(self)
+        return write_tag_table(self.embeddings_, path)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: ``embed_*`` then ``pair_*``.
