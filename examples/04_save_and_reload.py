@@ -2,7 +2,8 @@
 
 .. warning::
    ``joblib.load`` unpickles, and unpickling runs code from the file: load only
-   files you trust.
+   files you trust. To share a learned tag table as plain data instead, see
+   ``TagEmbeddingTransformer.export_embeddings`` (the end of this example).
 
 A pipeline fitted on a GPU loads on a CPU-only machine too: skorch maps the
 embedding net back to the CPU.
@@ -40,3 +41,14 @@ with tempfile.TemporaryDirectory() as folder:
 same = np.array_equal(pipe.predict_proba(X), loaded.predict_proba(X))
 print(f"reloaded pipeline gives identical probabilities: {same}")
 print(f"training accuracy: {loaded.score(X, y):.3f}")
+
+# Sharing without pickle: the learned per-tag table as data, read back by
+# name. For a summing method the "pretrained" transformer reproduces it exactly.
+summing = TagEmbeddingTransformer("sum", embedding_dim=4, max_epochs=EPOCHS,
+                                  random_state=0).fit(X, y)
+with tempfile.TemporaryDirectory() as folder:
+    table = summing.export_embeddings(Path(folder) / "tags.safetensors")
+    shared = TagEmbeddingTransformer("pretrained", embedding_dim=4,
+                                     pretrained=table, max_epochs=0).fit(X)
+same = np.allclose(shared.transform(X), summing.transform(X), atol=1e-6)
+print(f"exported table reproduces the embedding: {same}")

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
+from .exceptions import InputError, InputTypeError, InputValueError  # noqa: F401
+
 
 def is_integer(value: object) -> bool:
     """True for an integer that is not a bool (``True`` is not a size)."""
@@ -81,20 +83,3 @@ class FeatureNameRecorder(BaseEstimator):
             estimator.feature_names_in_ = self.feature_names_in_
         elif hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
-
-
-class InputError(Exception):
-    """Base of the errors that blame the caller's data or parameters.
-
-    The estimators raise these where user input is checked; the command line
-    reports them as one-line usage errors and lets any other exception, which
-    would be a bug, show its traceback.
-    """
-
-
-class InputValueError(InputError, ValueError):
-    """A value the caller passed is wrong (it is a :class:`ValueError`)."""
-
-
-class InputTypeError(InputError, TypeError):
-    """A value the caller passed has the wrong type (it is a :class:`TypeError`)."""

@@ -22,6 +22,7 @@ from ._checks import (
     check_training_params,
     is_integer,
 )
+from ._persistence import PersistenceMixin
 from ._pretrained import load_pretrained_table
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
 from ._training import InterruptibleNet, StrictEarlyStopping
@@ -37,7 +38,7 @@ TAG_OPTIONS = ("pooling", "num_heads", "hidden_dim", "dropout", "hierarchy",
 PREDICT_BATCH = 2048
 
 
-class TimeXerRegressor(RegressorMixin, BaseEstimator):
+class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     """TimeXer forecaster whose exogenous variate tokens can carry tag embeddings.
 
     ``X`` holds rows in time order (a DataFrame or 2-D array, ``n_steps x
@@ -123,6 +124,13 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         ``tag_method`` is set.
     n_outputs_ : int
         Values predicted per row.
+    device_ : str
+        The torch device of the net (``"cpu"`` after loading a GPU-trained
+        model on a machine without CUDA).
+    fitted_versions_ : dict of str to str
+        Versions of sktagembed, torch, scikit-learn and skorch at fit time.
+        Unpickling under another sktagembed version warns with
+        :class:`~sktagembed.exceptions.VersionMismatchWarning`.
 
     Examples
     --------
@@ -283,6 +291,7 @@ class TimeXerRegressor(RegressorMixin, BaseEstimator):
         self.n_outputs_ = n_outputs
         self.device_ = device
         self.net_ = net
+        self._record_fitted_versions()
         return self
 
     def _check_params(self) -> None:

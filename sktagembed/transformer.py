@@ -20,6 +20,7 @@ from ._checks import (
     check_option,
     check_training_params,
 )
+from ._persistence import PersistenceMixin
 from ._pretrained import load_pretrained_table
 from ._table_io import write_tag_table
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
@@ -33,7 +34,7 @@ OBJECTIVES = ("auto", "regression", "classification", "reconstruction")
 TRANSFORM_CHUNK_ROWS = 1 << 20
 
 
-class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
+class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator):
     """Learn dense embeddings of tag sets and transform rows into them.
 
     Each row of ``X`` is a set of tags (the columns of a boolean matrix, the
@@ -121,7 +122,12 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
     objective_ : str
         The objective used for training.
     device_ : str
-        The resolved torch device.
+        The torch device of the net (``"cpu"`` after loading a GPU-trained
+        model on a machine without CUDA).
+    fitted_versions_ : dict of str to str
+        Versions of sktagembed, torch, scikit-learn and skorch at fit time.
+        Unpickling under another sktagembed version warns with
+        :class:`~sktagembed.exceptions.VersionMismatchWarning`.
     n_features_in_ : int
         Number of input columns seen in ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -265,6 +271,7 @@ class TagEmbeddingTransformer(TransformerMixin, BaseEstimator):
             table, index=pd.Index(self.tag_names_, name="tag"), columns=names_out
         )
         self._names_out = names_out
+        self._record_fitted_versions()
         return self
 
     def _check_params(self) -> None:

@@ -178,7 +178,7 @@ def test_pretrained_file_round_trips(tmp_path):
             load_pretrained_table(tmp_path / name, TAGS), TABLE.to_numpy()
         )
     (tmp_path / "t.txt").write_text("")
-    with pytest.raises(ValueError, match=".npy or .csv"):
+    with pytest.raises(ValueError, match=r"\.csv, \.npy, \.safetensors"):
         load_pretrained_table(tmp_path / "t.txt", TAGS)
 
 

@@ -1,0 +1,50 @@
+"""Exceptions and warnings of sktagembed.
+
+The input errors subclass the built-in :class:`ValueError` and
+:class:`TypeError`, so ``except ValueError`` keeps working; catching
+:class:`InputError` separates a problem with the caller's data or parameters
+from a bug.
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "InputTypeError", "InputValueError",
+           "VersionMismatchWarning"]
+
+
+class InputError(Exception):
+    """Base of the errors that blame the caller's data or parameters.
+
+    The estimators raise these where user input is checked; the command line
+    reports them as one-line usage errors and lets any other exception, which
+    would be a bug, show its traceback.
+    """
+
+
+class InputValueError(InputError, ValueError):
+    """A value the caller passed is wrong (it is a :class:`ValueError`)."""
+
+
+class InputTypeError(InputError, TypeError):
+    """A value the caller passed has the wrong type (it is a :class:`TypeError`)."""
+
+
+class VersionMismatchWarning(UserWarning):
+    """A fitted estimator was saved by another version of sktagembed.
+
+    Loading it may work, but nothing guarantees the same behaviour; refit, or
+    share the learned table with
+    :meth:`~sktagembed.TagEmbeddingTransformer.export_embeddings` instead.
+
+    Attributes
+    ----------
+    saved_version : str
+        The sktagembed version that fitted the estimator.
+    current_version : str
+        The sktagembed version loading it.
+    """
+
+    def __init__(self, message: str, saved_version: str, current_version: str):
+        super().__init__(message)
+        self.saved_version = saved_version
+        self.current_version = current_version
