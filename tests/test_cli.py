@@ -96,11 +96,13 @@ def test_internal_errors_keep_their_traceback(tmp_path, monkeypatch):
         main(["embed", str(src), "-o", str(tmp_path / "x.csv"), "--quiet"])
 
 
-def test_compare_on_bundled_data_writes_table_and_plots(tmp_path, capsys):
+@pytest.mark.parametrize("embedding_map", ["pca", "tsne"])
+def test_compare_on_bundled_data_writes_table_and_plots(tmp_path, capsys,
+                                                        embedding_map):
     status = main(["compare", "--max-rows", "700", "--epochs", "1", "--folds", "2",
                    "--methods", "none", "sum", "--lookback", "32",
                    "--patch-len", "16", "--horizon", "4", "--d-model", "8",
-                   "--out", str(tmp_path), "--quiet"])
+                   "--map", embedding_map, "--out", str(tmp_path), "--quiet"])
     assert status == 0
     out = capsys.readouterr().out
     assert "none" in out and "sum" in out and "MSE mean" in out

@@ -14,5 +14,9 @@ def test_readme_has_python_examples():
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_block_runs(index, capsys):
-    exec(compile(BLOCKS[index], f"README.md block {index}", "exec"), {})
+def test_readme_block_runs(index, tmp_path, monkeypatch):
+    # A reader runs the blocks in order in one session, from their own folder.
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for number, block in enumerate(BLOCKS[:index + 1]):
+        exec(compile(block, f"README.md block {number}", "exec"), namespace)
