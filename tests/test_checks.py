@@ -37,3 +37,29 @@ def test_numpy_integers_are_accepted():
     emb = TagEmbeddingTransformer(method="sum", max_epochs=np.int64(0),
                                   embedding_dim=np.int32(3), random_state=0)
     assert emb.fit_transform(np.eye(3, dtype=bool)).shape == (3, 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: TimeXerRegressor(lookback=10, patch_len=3),
+    lambda: TimeXerRegressor(lookback=8, patch_len=4, d_model=10, n_heads=3),
+    lambda: TimeXerRegressor(lookback=8, patch_len=4, dropout=1.5),
+    lambda: TagEmbeddingTransformer("multihead", embedding_dim=6, num_heads=4),
+    lambda: TagEmbeddingTransformer("sum", pooling="max"),
+    lambda: TagEmbeddingTransformer("mlp", hidden_dim=0),
+    lambda: TagEmbeddingTransformer("hierarchical", hierarchy={"zz": ["t0"]}),
+    lambda: TagEmbeddingTransformer("pretrained", pretrained=np.ones((2, 16))),
+], ids=["patch", "heads", "dropout", "multihead", "pooling", "mlp",
+        "hierarchy", "pretrained"])
+def test_parameter_errors_checked_deep_inside_are_input_errors(make):
+    # Checked by the torch modules, these still blame the caller, so the
+    # command line reports them as one line instead of a traceback.
+    from sktagembed.exceptions import InputError
+
+    rng = np.random.default_rng(0)
+    estimator = make()
+    if isinstance(estimator, TimeXerRegressor):
+        X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    else:
+        X, y = rng.random((20, 3)) < 0.5, None
+    with pytest.raises(InputError):
+        estimator.fit(X, y)

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .._checks import InputTypeError, InputValueError
+
 
 class TagBags(NamedTuple):
     """A sparse batch of tag rows in :class:`torch.nn.EmbeddingBag` layout.
@@ -126,37 +128,37 @@ def check_tags(tags: object, num_tags: int) -> TagBatch:
             if not isinstance(tensor, Tensor) or tensor.ndim != 1 or (
                 tensor.dtype not in (torch.int32, torch.int64)
             ):
-                raise ValueError(
+                raise InputValueError(
                     f"TagBags.{name} must be a 1-D int32/int64 tensor, got "
                     f"{_describe(tensor)}."
                 )
         if weights is not None and (
             not isinstance(weights, Tensor) or weights.shape != indices.shape
         ):
-            raise ValueError(
+            raise InputValueError(
                 "TagBags.per_sample_weights must be None or a tensor shaped "
                 f"like indices {tuple(indices.shape)}, got {_describe(weights)}."
             )
         if offsets.numel() and int(offsets[0]) != 0:
-            raise ValueError(
+            raise InputValueError(
                 f"TagBags.offsets must start at 0, got {int(offsets[0])}."
             )
         if indices.numel():
             low, high = torch.aminmax(indices)
             if int(low) < 0 or int(high) >= num_tags:
                 bad = int(low) if int(low) < 0 else int(high)
-                raise ValueError(
+                raise InputValueError(
                     f"TagBags.indices holds the tag index {bad}, outside "
                     f"[0, {num_tags})."
                 )
         return tags
     if not isinstance(tags, Tensor):
-        raise TypeError(
+        raise InputTypeError(
             "tags must be a dense (n_rows, n_tags) tensor or TagBags, got "
             f"{type(tags).__name__}."
         )
     if tags.ndim != 2 or tags.shape[1] != num_tags:
-        raise ValueError(
+        raise InputValueError(
             f"dense tags must have shape (n_rows, {num_tags}), got "
             f"{tuple(tags.shape)}."
         )

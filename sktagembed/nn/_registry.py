@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from .._checks import InputValueError
 from ._base import TagEmbedding
 from .attention import AttentionTagEmbedding, MultiHeadTagEmbedding
 from .hierarchical import HierarchicalTagEmbedding
@@ -81,22 +82,22 @@ pretrained, freeze
         return AttentionTagEmbedding(num_tags, embedding_dim, hidden_dim=hidden_dim)
     if method == "hierarchical":
         if hierarchy is None:
-            raise ValueError("method='hierarchical' needs a hierarchy mapping.")
+            raise InputValueError("method='hierarchical' needs a hierarchy mapping.")
         return HierarchicalTagEmbedding(num_tags, embedding_dim, hierarchy,
                                         tag_names=tag_names)
     if method == "pretrained":
         if pretrained is None:
-            raise ValueError("method='pretrained' needs the pretrained table.")
+            raise InputValueError("method='pretrained' needs the pretrained table.")
         module = PretrainedTagEmbedding(pretrained, freeze=freeze)
         expected = (num_tags, embedding_dim)
         got = (module.num_tags, module.embedding_dim)
         if got != expected:
-            raise ValueError(
+            raise InputValueError(
                 f"pretrained table has shape {got}, expected (num_tags, "
                 f"embedding_dim) = {expected}."
             )
         return module
-    raise ValueError(
+    raise InputValueError(
         f"Unknown tag-embedding method {method!r}; valid methods are "
         f"{', '.join(METHODS)}."
     )

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .._checks import InputValueError
 from ._bags import TagBags, TagBatch
 
 #: Largest ``max(s) - min(s)`` (per head) for the global-shift fast path;
@@ -92,7 +93,7 @@ def check_non_negative(tags: TagBatch) -> None:
     """Attention reads weights as ``log(w)``: negative ones are an error."""
     values = tags.per_sample_weights if isinstance(tags, TagBags) else tags
     if values is not None and values.numel() and bool((values < 0).any()):
-        raise ValueError(
+        raise InputValueError(
             "attention pooling needs non-negative tag weights; the tag batch "
             "holds negative values."
         )

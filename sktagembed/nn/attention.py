@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .._checks import check_int
+from .._checks import InputValueError, check_int
 from ._bags import TagBatch
 from ._base import TagEmbedding, normal_table
 from ._segment import check_non_negative, softmax_pool, softmax_weights
@@ -129,7 +129,7 @@ class MultiHeadTagEmbedding(TagEmbedding):
         super().__init__(num_tags, embedding_dim)
         check_int(num_heads, "num_heads")
         if embedding_dim % num_heads:
-            raise ValueError(
+            raise InputValueError(
                 f"embedding_dim={embedding_dim} must be divisible by "
                 f"num_heads={num_heads}."
             )

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .._checks import InputValueError
 from ._bags import TagBags, TagBatch, bag_sum
 from ._base import TagEmbedding, normal_table
 
@@ -59,7 +60,7 @@ class HierarchicalTagEmbedding(TagEmbedding):
                  hierarchy: Mapping, tag_names: Sequence[str] | None = None):
         super().__init__(num_tags, embedding_dim)
         if tag_names is not None and len(tag_names) != num_tags:
-            raise ValueError(
+            raise InputValueError(
                 f"tag_names has {len(tag_names)} names but num_tags={num_tags}."
             )
         links = _hierarchy_links(hierarchy, num_tags, tag_names)
@@ -105,7 +106,7 @@ def _hierarchy_links(hierarchy: Mapping, num_tags: int,
                      tag_names: Sequence[str] | None) -> list[tuple[int, int]]:
     """``(child, parent)`` index pairs, validating every name and index."""
     if not isinstance(hierarchy, Mapping):
-        raise ValueError(
+        raise InputValueError(
             "hierarchy must be a mapping {parent: [children]}, got "
             f"{type(hierarchy).__name__}."
         )
@@ -119,7 +120,7 @@ def _hierarchy_links(hierarchy: Mapping, num_tags: int,
         if isinstance(tag, (int, np.integer)) and not isinstance(tag, bool):
             if 0 <= tag < num_tags:
                 return int(tag)
-        raise ValueError(
+        raise InputValueError(
             f"hierarchy names the unknown tag {tag!r}"
             + (" (not in tag_names)" if tag_names is not None else
                f" (expected an index in [0, {num_tags}))")
@@ -135,7 +136,7 @@ def _hierarchy_links(hierarchy: Mapping, num_tags: int,
         for child in children:
             c = index_of(child)
             if c == p:
-                raise ValueError(f"hierarchy links the tag {parent!r} to itself.")
+                raise InputValueError(f"hierarchy links the tag {parent!r} to itself.")
             links.append((c, p))
     return links
 
@@ -164,7 +165,7 @@ def _ancestor_closure(links, num_tags: int, tag_names):
                 tag_names[tag] if tag_names is not None else tag
                 for tag in np.flatnonzero(frontier.diagonal()).tolist()
             ]
-            raise ValueError(
+            raise InputValueError(
                 f"hierarchy contains a cycle through the tags {on_cycle!r}."
             )
         new = frontier - frontier.multiply(closure)
@@ -211,7 +212,7 @@ def infer_hierarchy(tags, tag_names: Sequence[str] | None = None) -> dict:
     occurrences = _occurrence_matrix(tags, None if names is None else len(names))
     num_tags = occurrences.shape[1]
     if names is not None and len(names) != num_tags:
-        raise ValueError(
+        raise InputValueError(
             f"tag_names has {len(names)} names but tags has {num_tags} columns."
         )
     co = (occurrences.T @ occurrences).tocoo()
@@ -262,5 +263,5 @@ def _occurrence_matrix(tags, num_tags: int | None):
         return matrix
     array = np.asarray(tags)
     if array.ndim != 2:
-        raise ValueError(f"tags must be 2-D, got shape {array.shape}.")
+        raise InputValueError(f"tags must be 2-D, got shape {array.shape}.")
     return sp.csr_matrix((array != 0).astype(np.float64))

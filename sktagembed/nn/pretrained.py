@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .._checks import InputValueError
 from ._bags import TagBatch, bag_sum
 from ._base import TagEmbedding
 
@@ -34,12 +35,12 @@ class PretrainedTagEmbedding(TagEmbedding):
         table = torch.as_tensor(np.asarray(weights, dtype=np.float32)
                                 if not isinstance(weights, Tensor) else weights)
         if table.ndim != 2 or 0 in table.shape:
-            raise ValueError(
+            raise InputValueError(
                 "pretrained weights must be a non-empty 2-D table (n_tags, "
                 f"embedding_dim), got shape {tuple(table.shape)}."
             )
         if not torch.isfinite(table).all():
-            raise ValueError("pretrained weights contain NaN or infinite values.")
+            raise InputValueError("pretrained weights contain NaN or infinite values.")
         super().__init__(table.shape[0], table.shape[1])
         table = table.detach().to(torch.float32).clone()
         self.freeze = bool(freeze)

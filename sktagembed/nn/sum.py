@@ -7,6 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from .._checks import check_option
 from ._bags import TagBags, TagBatch, bag_sum, bag_weight_sum
 from ._base import TagEmbedding, normal_table
 
@@ -42,8 +43,7 @@ class SumTagEmbedding(TagEmbedding):
 
     def __init__(self, num_tags: int, embedding_dim: int, pooling: str = "sum"):
         super().__init__(num_tags, embedding_dim)
-        if pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
+        check_option(pooling, "pooling", POOLINGS)
         self.pooling = pooling
         self.weight = normal_table(num_tags, embedding_dim)
 

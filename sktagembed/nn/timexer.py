@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._checks import check_fraction, check_int
+from .._checks import InputValueError, check_fraction, check_int, check_option
 from ._base import TagEmbedding
 
 ACTIVATIONS = {"gelu": F.gelu, "relu": F.relu}
@@ -186,23 +186,22 @@ class TimeXer(nn.Module):
             check_int(value, name)
         check_fraction(dropout, "dropout")
         if lookback % patch_len:
-            raise ValueError(
+            raise InputValueError(
                 f"lookback={lookback} must be divisible by patch_len={patch_len}."
             )
         if d_model % n_heads:
-            raise ValueError(
+            raise InputValueError(
                 f"d_model={d_model} must be divisible by n_heads={n_heads}."
             )
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}."
-            )
+        check_option(activation, "activation", sorted(ACTIVATIONS))
         if n_exogenous + n_calendar < 1:
-            raise ValueError("TimeXer needs at least one exogenous or calendar token.")
+            raise InputValueError(
+                "TimeXer needs at least one exogenous or calendar token."
+            )
         if (tag_embedding is None) != (tag_matrix is None):
-            raise ValueError("tag_embedding and tag_matrix go together.")
+            raise InputValueError("tag_embedding and tag_matrix go together.")
         if tag_matrix is not None and tag_matrix.shape[0] != n_exogenous:
-            raise ValueError(
+            raise InputValueError(
                 f"tag_matrix has {tag_matrix.shape[0]} rows but there are "
                 f"{n_exogenous} exogenous variables."
             )
