@@ -15,9 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from ._checks import InputError
 from ._progress import EpochProgressBar
+from ._table_stream import (
+    TableChunkWriter,
+    count_rows,
+    iter_table_chunks,
+    table_format,
+)
 
 EXIT_USAGE = 2
 #: What ``sktagembed`` with no sub-command runs.
@@ -73,6 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="leave the tag columns out of the output")
     embed.add_argument("--save-model", type=Path, default=None,
                        help="save the fitted transformer with joblib")
+    embed.add_argument("--model", type=Path, default=None,
+                       help="embed with a transformer saved by --save-model "
+                            "instead of fitting one (loading runs pickled code:"
+                            " only load files you trust)")
+    embed.add_argument("--chunk-size", type=positive_int, default=None,
+                       help="stream the table in chunks of this many rows, so "
+                            "memory stays bounded for tables larger than it "
+                            "(default: read the whole table)")
+    embed.add_argument("--fit-rows", type=positive_int, default=None,
+                       help="with --chunk-size: fit on the first this many rows "
+                            "(default: the first chunk)")
     add_common_options(embed)
     embed.set_defaults(run=run_embed)
 
@@ -171,6 +189,17 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
                         help="random seed (default: 0)")
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 # -- file input/output -------------------------------------------------------
 
 
@@ -197,23 +226,6 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         ) from exc
     except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid, ArrowIOError
         raise UserError(f"{path}: not a readable Parquet file ({exc})") from exc
-
-
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif suffix in (".parquet", ".pq"):
-        try:
-            frame.to_parquet(path, index=False)
-        except ImportError as exc:
-            raise UserError(
-                f"writing {path} needs a Parquet engine: pip install pyarrow"
-            ) from exc
-    else:
-        raise UserError(
-            f"{path}: unsupported output type {suffix!r}; use .csv or .parquet"
-        )
 
 
 def find_tag_columns(frame: pd.DataFrame, spec: str | None,
@@ -255,36 +267,103 @@ def _is_binary(series: pd.Series) -> bool:
 
 
 def run_embed(args: argparse.Namespace) -> int:
+    if not args.file.exists():
+        raise UserError(f"file not found: {args.file}")
+    if args.output.resolve() == args.file.resolve():
+        raise UserError("the output file must differ from the input file")
+    table_format(args.output)  # an unsupported output type fails before fitting
+    if args.chunk_size is None:
+        frame = read_table(args.file)
+        chunks, n_rows, head = iter([frame]), len(frame), frame
+    else:
+        chunks = _read_chunks(args.file, args.chunk_size)
+        n_rows = count_rows(args.file)
+        head = None if args.model else next(
+            _read_chunks(args.file, args.fit_rows or args.chunk_size), None)
+    if args.model is not None:
+        transformer, tag_columns = load_embedding_model(args.model)
+    else:
+        transformer, tag_columns = fit_embedding(head, args)
+        if args.save_model is not None:
+            import joblib
+
+            joblib.dump(transformer, args.save_model)
+    transformer.set_output(transform="pandas")
+
+    with TableChunkWriter(args.output) as writer, tqdm(
+        total=n_rows, desc="embedding rows", unit="row", unit_scale=True,
+        disable=args.quiet or args.chunk_size is None, leave=False,
+    ) as bar:
+        for chunk in chunks:
+            missing = [c for c in tag_columns if c not in chunk.columns]
+            if missing:
+                raise UserError(f"tag column(s) missing from {args.file}: "
+                                f"{', '.join(map(str, missing))}")
+            embedded = transformer.transform(chunk[tag_columns])
+            kept = chunk.drop(columns=tag_columns) if args.drop_tags else chunk
+            writer.write(pd.concat([kept, embedded.set_index(kept.index)], axis=1))
+            bar.update(len(chunk))
+    if not args.quiet:
+        how = (f"model {args.model}" if args.model else
+               f"method={transformer.method}, dim={transformer.embedding_dim}")
+        print(f"embedded {writer.n_rows} rows x {len(tag_columns)} tags with "
+              f"{how} -> {args.output}")
+    return 0
+
+
+def _read_chunks(path: Path, chunk_size: int):
+    """Chunks of a table, with parse errors reported as user errors."""
+    try:
+        yield from iter_table_chunks(path, chunk_size)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas/pyarrow parse errors
+        raise UserError(f"{path}: not a readable table ({exc})") from exc
+
+
+def fit_embedding(frame: pd.DataFrame | None, args: argparse.Namespace):
+    """Fit the transformer on ``frame``; return it and its tag columns."""
     from .transformer import TagEmbeddingTransformer
 
-    frame = read_table(args.file)
+    if frame is None or frame.empty:
+        raise UserError(f"{args.file} holds no rows to fit on")
     if args.target is not None and args.target not in frame.columns:
         raise UserError(f"unknown target column: {args.target}")
     exclude = [args.target] if args.target else []
     tag_columns = find_tag_columns(frame, args.tags, exclude)
-    y = None if args.target is None else frame[args.target]
     transformer = TagEmbeddingTransformer(
         args.method,
         embedding_dim=args.dim,
         max_epochs=args.epochs,
         device=args.device,
         random_state=args.seed,
-        callbacks=[EpochProgressBar("embedding", disable=args.quiet)],
-    ).set_output(transform="pandas")
-    embedded = transformer.fit_transform(frame[tag_columns], y)
-    kept = frame.drop(columns=tag_columns) if args.drop_tags else frame
-    result = pd.concat([kept, embedded.set_index(kept.index)], axis=1)
-    write_table(result, args.output)
-    if args.save_model is not None:
-        import joblib
+        callbacks=[EpochProgressBar("fitting the embedding", disable=args.quiet)],
+    )
+    y = None if args.target is None else frame[args.target]
+    transformer.fit(frame[tag_columns], y)
+    return transformer, tag_columns
 
-        joblib.dump(transformer, args.save_model)
-    if not args.quiet:
-        print(
-            f"embedded {len(frame)} rows x {len(tag_columns)} tags with "
-            f"method={args.method}, dim={args.dim} -> {args.output}"
+
+def load_embedding_model(path: Path):
+    """A fitted TagEmbeddingTransformer saved by ``--save-model``."""
+    import joblib
+
+    from .transformer import TagEmbeddingTransformer
+
+    if not path.exists():
+        raise UserError(f"model file not found: {path}")
+    try:
+        transformer = joblib.load(path)
+    except Exception as exc:  # unpickling a non-model file fails in many ways
+        raise UserError(f"{path}: not a saved model ({type(exc).__name__}: "
+                        f"{exc})") from exc
+    if not isinstance(transformer, TagEmbeddingTransformer):
+        raise UserError(
+            f"{path} holds a {type(transformer).__name__}, not a fitted "
+            "TagEmbeddingTransformer"
         )
-    return 0
+    if not hasattr(transformer, "feature_names_in_"):
+        raise UserError(f"{path}: the transformer was not fitted on named "
+                        "tag columns, so they cannot be found in the table")
+    return transformer, list(transformer.feature_names_in_)
 
 
 def read_series(path: Path, target: str | None, max_rows: int | None

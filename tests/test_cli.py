@@ -62,6 +62,13 @@ def test_embed_with_prefix_target_and_drop_tags(tmp_path):
         (["embed", "{notags}", "-o", "x.csv"], "no tag columns"),
         (["embed", "{garbled}", "-o", "x.csv"], "not a readable CSV"),
         (["embed", "{src}", "--dim", "0", "-o", "x.csv"], "embedding_dim"),
+        (["embed", "{src}", "-o", "{src}"], "must differ"),
+        (["embed", "{src}", "-o", "x.txt"], "unsupported file type"),
+        (["embed", "{src}", "--model", "none.joblib", "-o", "x.csv"],
+         "model file not found"),
+        (["embed", "{src}", "--model", "{src}", "-o", "x.csv"], "src.csv"),
+        (["embed", "{garbled}", "--chunk-size", "1", "-o", "x.csv"],
+         "not a readable table"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
@@ -94,6 +101,69 @@ def test_internal_errors_keep_their_traceback(tmp_path, monkeypatch):
                         broken)
     with pytest.raises(ValueError, match="internal"):
         main(["embed", str(src), "-o", str(tmp_path / "x.csv"), "--quiet"])
+
+
+def tagged_rows(n_rows=600, n_tags=6, seed=0):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.random((n_rows, n_tags)) < 0.3,
+                         columns=[f"tag_{i}" for i in range(n_tags)])
+    frame.insert(0, "row_id", np.arange(n_rows))
+    frame["value"] = rng.normal(size=n_rows)
+    return frame
+
+
+@pytest.mark.parametrize("source_type, output_type",
+                         [("parquet", "parquet"), ("csv", "csv"),
+                          ("parquet", "csv")])
+def test_embed_in_chunks_matches_whole_table(tmp_path, source_type, output_type):
+    pytest.importorskip("pyarrow")
+    table = tagged_rows()
+    source = tmp_path / f"rows.{source_type}"
+    getattr(table, f"to_{source_type}")(source, index=False)
+    whole, chunked = tmp_path / f"whole.{output_type}", tmp_path / (
+        f"chunked.{output_type}")
+    common = ["--tags", "tag_", "--dim", "3", "--epochs", "2", "--quiet"]
+    assert main(["embed", str(source), "-o", str(whole), *common]) == 0
+    # Fitted on the same 600 rows, then written 128 rows at a time.
+    assert main(["embed", str(source), "-o", str(chunked), "--chunk-size", "128",
+                 "--fit-rows", "600", *common]) == 0
+
+    read = pd.read_parquet if output_type == "parquet" else pd.read_csv
+    expected, result = read(whole), read(chunked)
+    assert len(result) == len(table)
+    pd.testing.assert_frame_equal(result, expected, check_exact=False,
+                                  rtol=1e-5, atol=1e-6)
+    pd.testing.assert_frame_equal(result[table.columns], table)
+
+
+def test_embed_in_chunks_with_a_saved_model(tmp_path):
+    pytest.importorskip("pyarrow")
+    table = tagged_rows(n_rows=300)
+    source, out = tmp_path / "rows.parquet", tmp_path / "out.parquet"
+    table.to_parquet(source, index=False)
+    model_path = tmp_path / "model.joblib"
+    # Fitted on the first 100 rows only, saved, then reused on every row.
+    assert main(["embed", str(source), "-o", str(tmp_path / "first.csv"),
+                 "--tags", "tag_", "--dim", "2", "--epochs", "2",
+                 "--chunk-size", "100", "--save-model", str(model_path),
+                 "--quiet"]) == 0
+    assert main(["embed", str(source), "-o", str(out), "--model", str(model_path),
+                 "--chunk-size", "64", "--drop-tags", "--quiet"]) == 0
+
+    model = joblib.load(model_path)
+    result = pd.read_parquet(out)
+    tag_columns = [f"tag_{i}" for i in range(6)]
+    assert list(result.columns) == ["row_id", "value", "embed_0", "embed_1"]
+    np.testing.assert_array_equal(result["row_id"], table["row_id"])
+    np.testing.assert_allclose(result[["embed_0", "embed_1"]],
+                               model.transform(table[tag_columns]), rtol=1e-6)
+
+
+def test_embed_rejects_a_zero_chunk_size(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["embed", "x.csv", "-o", "y.csv", "--chunk-size", "0"])
+    assert exit_info.value.code == 2
+    assert "positive integer" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("embedding_map", ["pca", "tsne"])
