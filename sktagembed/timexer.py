@@ -104,6 +104,14 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         held out for early stopping (0: none).
     device : str, default="auto"
         ``"auto"`` trains on CUDA when available.
+    accelerate : bool or dict, default=False
+        Train through Hugging Face Accelerate (skorch's Accelerate
+        integration; needs ``pip install "sktagembed[accelerate]"``):
+        ``True``, or a dict of ``accelerate.Accelerator`` keyword arguments
+        such as ``{"mixed_precision": "bf16"}``. Run the training script with
+        ``accelerate launch`` for one process per GPU; each process trains on
+        its share of every epoch's batches. ``device`` must then be
+        ``"auto"`` (the Accelerator picks each process's device) or ``"cpu"``.
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
         1 prints skorch's epoch table, 2 adds a batch progress bar.
@@ -170,6 +178,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         patience=3,
         validation_fraction=0.1,
         device="auto",
+        accelerate=False,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -196,6 +205,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.device = device
+        self.accelerate = accelerate
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -230,7 +240,15 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"No series has the lookback={self.lookback} rows needed for one "
                 "training window; give more rows or a shorter lookback."
             )
-        device = resolve_device(self.device)
+        net_class, net_options = InterruptibleNet, {}
+        if self.accelerate is not False:
+            from ._accelerate import AcceleratedNet, make_accelerator
+
+            accelerator = make_accelerator(self.accelerate, self.device)
+            net_class, net_options = AcceleratedNet, {"accelerator": accelerator}
+            device = str(accelerator.device)
+        else:
+            device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = torch_seed_from(rng)
         train_ends, valid_ends = series.split_last(ends, self.validation_fraction)
@@ -257,7 +275,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                         load_best=True))
             if self.verbose >= 2:
                 callbacks.append(ProgressBar())
-            net = InterruptibleNet(
+            net = net_class(
                 module=module,
                 criterion=nn.MSELoss,
                 optimizer=torch.optim.Adam,
@@ -275,6 +293,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 callbacks=callbacks,
                 device=device,
                 verbose=int(self.verbose >= 1),
+                **net_options,
             )
             if self.max_epochs > 0:
                 net.fit(train_set, y=None)
@@ -306,6 +325,12 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                      "e_layers", "d_ff", "tag_embedding_dim"):
             check_int(getattr(self, name), name)
         check_training_params(self)
+        if self.accelerate not in (False, True) and not isinstance(
+                self.accelerate, dict):
+            raise InputTypeError(
+                "accelerate must be False, True or a dict of Accelerator "
+                f"keyword arguments, got {self.accelerate!r}."
+            )
 
     def _tag_options(self, layout: _Layout) -> dict:
         """Options of the tag method, with ``hierarchy="infer"`` and the

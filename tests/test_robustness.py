@@ -263,3 +263,21 @@ def test_documented_calls_work_without_network(tmp_path):
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "ok"
+
+
+# -- optional extras stay optional ---------------------------------------------
+
+
+def test_core_package_does_not_import_the_optional_extras():
+    script = textwrap.dedent("""
+        import sys
+        import sktagembed, sktagembed.cli, sktagembed.plotting
+        from sktagembed import TagEmbeddingTransformer, TimeXerRegressor
+        # (pyarrow is left out: pandas imports it whenever it is installed)
+        extras = ("dask", "distributed", "accelerate", "skorch.hf")
+        print(sorted(m for m in extras if m in sys.modules))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
