@@ -67,7 +67,10 @@ class TableChunkWriter:
     """Write frames one after another into one CSV or Parquet file.
 
     The first frame fixes the columns (and, for Parquet, the schema); every
-    later frame is written with the same ones.
+    later frame is written with the same ones. Rows go to a ``.partial`` file
+    beside ``path``, renamed to ``path`` when the ``with`` block ends without
+    an error and removed when it raises: a failed or interrupted run never
+    leaves a truncated table that looks finished.
 
     Parameters
     ----------
@@ -78,13 +81,14 @@ class TableChunkWriter:
     def __init__(self, path: Path):
         self.path = path
         self.format = table_format(path)
+        self.partial_path = path.with_name(path.name + ".partial")
         self._parquet_writer = None
         self._schema = None
         self.n_rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
         if self.format == "csv":
-            frame.to_csv(self.path, mode="w" if self.n_rows == 0 else "a",
+            frame.to_csv(self.partial_path, mode="w" if self.n_rows == 0 else "a",
                          header=self.n_rows == 0, index=False)
         else:
             import pyarrow as pa
@@ -93,14 +97,14 @@ class TableChunkWriter:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 self._schema = table.schema
                 self._parquet_writer = _pyarrow_parquet().ParquetWriter(
-                    self.path, self._schema)
+                    self.partial_path, self._schema)
             else:
                 table = pa.Table.from_pandas(frame, schema=self._schema,
                                              preserve_index=False)
             self._parquet_writer.write_table(table)
         self.n_rows += len(frame)
 
-    def close(self) -> None:
+    def _close_parquet(self) -> None:
         if self._parquet_writer is not None:
             self._parquet_writer.close()
             self._parquet_writer = None
@@ -108,5 +112,9 @@ class TableChunkWriter:
     def __enter__(self) -> TableChunkWriter:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._close_parquet()
+        if exc_type is None and self.partial_path.exists():
+            self.partial_path.replace(self.path)
+        else:
+            self.partial_path.unlink(missing_ok=True)

@@ -299,10 +299,19 @@ def run_embed(args: argparse.Namespace) -> int:
             if missing:
                 raise UserError(f"tag column(s) missing from {args.file}: "
                                 f"{', '.join(map(str, missing))}")
-            embedded = transformer.transform(chunk[tag_columns])
+            try:
+                embedded = transformer.transform(chunk[tag_columns])
+            except InputError as exc:
+                if args.chunk_size is None:
+                    raise
+                # Row numbers in the message count from the chunk's start.
+                raise UserError(f"in the chunk of rows {chunk.index[0]}-"
+                                f"{chunk.index[-1]} of {args.file}: {exc}") from exc
             kept = chunk.drop(columns=tag_columns) if args.drop_tags else chunk
             writer.write(pd.concat([kept, embedded.set_index(kept.index)], axis=1))
             bar.update(len(chunk))
+        if writer.n_rows == 0:
+            raise UserError(f"{args.file} holds no rows to embed")
     if not args.quiet:
         how = (f"model {args.model}" if args.model else
                f"method={transformer.method}, dim={transformer.embedding_dim}")

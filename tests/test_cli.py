@@ -200,3 +200,20 @@ def test_forecast_command_reports_errors_and_saves(tmp_path, capsys):
     assert model.tag_names_ == ["kind=x", "kind=y"]
     assert main(["forecast", str(source), "--target", "nope", "--quiet"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_failed_chunked_embed_leaves_no_partial_output(tmp_path, capsys):
+    table = tagged_rows(n_rows=300).astype({"tag_2": int})
+    table.loc[250, "tag_2"] = 7  # a bad value in the third chunk
+    source, out = tmp_path / "rows.csv", tmp_path / "out.csv"
+    table.to_csv(source, index=False)
+    out.write_text("an earlier result\n")
+
+    code = main(["embed", str(source), "-o", str(out), "--tags", "tag_",
+                 "--chunk-size", "100", "--epochs", "1", "--quiet"])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "rows 200-299" in error and "'tag_2'" in error and "row 50" in error
+    assert out.read_text() == "an earlier result\n"  # untouched, not truncated
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "rows.csv"]
