@@ -10,6 +10,8 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable
 
+import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
@@ -72,7 +74,7 @@ class FeatureNameRecorder(BaseEstimator):
     reach the estimator only once the fit has succeeded."""
 
     def record(self, X) -> FeatureNameRecorder:
-        validate_data(self, X, reset=True, skip_check_array=True)
+        _validate_feature_names(self, X, reset=True)
         return self
 
     def apply_to(self, estimator: object) -> None:
@@ -83,3 +85,41 @@ class FeatureNameRecorder(BaseEstimator):
             estimator.feature_names_in_ = self.feature_names_in_
         elif hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
+
+
+def check_feature_names(estimator: BaseEstimator, X) -> None:
+    """Check the columns of ``X`` against those seen in ``fit``.
+
+    scikit-learn's check (same number of columns; with ``feature_names_in_``,
+    the same names in the same order), raising the input errors; a column out
+    of place is named.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        A fitted estimator.
+    X : DataFrame or array-like
+        Input to ``transform`` or ``predict``.
+    """
+    _validate_feature_names(estimator, X, reset=False)
+
+
+def _validate_feature_names(estimator: BaseEstimator, X, *, reset: bool) -> None:
+    columns = pd.Index([str(c) for c in getattr(X, "columns", [])], dtype=object)
+    repeated = sorted(set(columns[columns.duplicated()]))
+    if repeated:
+        raise InputValueError(f"X has duplicate column names: {repeated}.")
+    try:
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+    except TypeError as exc:  # e.g. column names of mixed types
+        raise InputTypeError(str(exc)) from exc
+    except ValueError as exc:
+        message = str(exc)
+        fitted = getattr(estimator, "feature_names_in_", None)
+        if fitted is not None and len(fitted) == len(columns) and set(
+            fitted
+        ) == set(columns):
+            for i in np.flatnonzero(columns != fitted)[:1]:
+                message += (f"Column {i} of X is {columns[i]!r}, but was "
+                            f"{fitted[i]!r} in fit.")
+        raise InputValueError(message) from exc

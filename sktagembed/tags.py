@@ -8,8 +8,8 @@ Accepted layouts
 ----------------
 - a tag matrix: boolean / 0-1 columns of a DataFrame (nullable ``boolean``
   and ``"TRUE"``/``"FALSE"`` strings included), a 2-D numpy array, or a scipy
-  sparse matrix. With ``weighted=True`` any finite non-negative value is a tag
-  weight.
+  sparse matrix. With ``weighted=True`` any finite non-negative value that
+  float32 holds is a tag weight.
 - categorical columns (``object``/``category``/``string`` dtype): each
   column's categories become tags named ``"{column}={value}"``.
 - label-list columns: values that are lists, tuples, sets or arrays of
@@ -35,6 +35,8 @@ from .nn import TagBags
 
 #: Up to this many tags a dense input gives a dense tag matrix.
 DENSE_MAX_TAGS = 4096
+#: Largest tag weight: the tag matrix is float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _TRUE_STRINGS = {"true"}
 _FALSE_STRINGS = {"false"}
@@ -92,7 +94,7 @@ class TagSchema:
         if X.shape[0] == 0:
             raise InputValueError(
                 f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
-                "of 1 is required: fitting needs at least one row of tags."
+                "of 1 is required: X needs at least one row of tags."
             )
         if X.shape[1] == 0:
             raise InputValueError(
@@ -130,6 +132,11 @@ class TagSchema:
                 names.extend(f"{column}={value}" for value in vocabulary)
             else:
                 names.extend(str(label) for label in vocabulary)
+        if not names:
+            raise InputValueError(
+                f"X has no tags: its label columns {self._columns} hold not a "
+                "single label."
+            )
         duplicated = pd.Index(names)[pd.Index(names).duplicated()]
         if len(duplicated):
             raise InputValueError(
@@ -147,6 +154,7 @@ class TagSchema:
             labels = _explode_labels(name, column, self.separator)
             vocabulary = sorted(pd.unique(labels.dropna()), key=str)
             return ("labels", name, vocabulary)
+        _check_hashable(name, column)
         if _is_tag_column(column):
             return ("tag", name, None)
         if _is_categorical(column):
@@ -180,7 +188,12 @@ class TagSchema:
                 values = _tag_values(column, series)
                 blocks.append(self._checked(values.reshape(-1, 1), [column]))
             elif kind == "categorical":
-                blocks.append(self._one_hot(column, series.astype(object), vocabulary))
+                try:
+                    blocks.append(
+                        self._one_hot(column, series.astype(object), vocabulary))
+                except TypeError:
+                    _check_hashable(column, series)  # names the value
+                    raise
             else:
                 labels = _explode_labels(column, series, self.separator)
                 blocks.append(self._multi_hot(column, labels, vocabulary, n_rows))
@@ -283,6 +296,15 @@ class TagSchema:
                 f"{prefix}olumn {names[column]!r} contains the value "
                 f"{_plain(values[row, column])} at row {row}; {rule}."
             )
+        huge = np.abs(values) > FLOAT32_MAX  # only weights can get here
+        if huge.any():
+            column = int(np.flatnonzero(huge.any(axis=0))[0])
+            row = int(np.flatnonzero(huge[:, column])[0])
+            raise InputValueError(
+                f"Column {names[column]!r} contains the value "
+                f"{_plain(values[row, column])} at row {row}; tag weights must "
+                f"fit in float32 (at most {FLOAT32_MAX:.4g})."
+            )
         return values.astype(np.float32, copy=False)
 
     def _sparse_matrix(self, matrix) -> sp.csr_matrix:
@@ -297,7 +319,7 @@ class TagSchema:
             )
         bad = ~np.isfinite(data)
         if self.weighted:
-            bad |= data < 0
+            bad |= (data < 0) | (data > FLOAT32_MAX)
         else:
             bad |= (data != 0) & (data != 1)
         if bad.any():
@@ -307,8 +329,11 @@ class TagSchema:
             value = data[entry]
             if not np.isfinite(value):
                 prefix, rule = "C", "tag values must be finite (no NaN or infinity)"
-            elif self.weighted:
+            elif self.weighted and value < 0:
                 prefix, rule = "Negative values in data: c", "weights must be >= 0"
+            elif self.weighted:
+                prefix, rule = "C", (f"weights must fit in float32 (at most "
+                                     f"{FLOAT32_MAX:.4g})")
             else:
                 prefix, rule = "C", ("tag values must be 0/1 (pass weighted=True "
                                      "for weights)")
@@ -394,7 +419,10 @@ def as_tag_table(X):
         isinstance(row, _LIST_TYPES) and not _is_row_of_numbers(row) for row in X
     ):
         return pd.DataFrame({"labels": pd.Series(list(X), dtype=object)})
-    array = np.asarray(X)
+    try:
+        array = np.asarray(X)
+    except ValueError as exc:  # a ragged nested sequence
+        raise InputValueError(f"X is not a 2-D tag matrix: {exc}") from exc
     if array.ndim != 2:
         raise InputValueError(
             f"Expected a 2-D tag matrix, got an array of shape {array.shape}. "
@@ -419,6 +447,26 @@ def _check_no_missing(name: str, column: pd.Series) -> None:
             f"Column {name!r} has a missing value (row {row!r}); tags must not "
             "be missing."
         )
+
+
+def _check_hashable(name: str, column: pd.Series) -> None:
+    """Reject values that cannot be categories: a dict, or a label list in a
+    column whose first entry is not one."""
+    if column.dtype != object:
+        return
+    try:
+        pd.unique(column)
+    except TypeError:
+        for row, value in enumerate(column):
+            try:
+                hash(value)
+            except TypeError:
+                raise InputTypeError(
+                    f"Column {name!r} contains {value!r} at row {row}, which "
+                    "cannot be a category; a label-list column needs a list of "
+                    "labels in every row."
+                ) from None
+        raise
 
 
 def _is_tag_column(column: pd.Series) -> bool:
@@ -537,6 +585,6 @@ def _codes(values: pd.Series, vocabulary) -> np.ndarray:
 
 def _plain(value) -> str:
     value = value.item() if hasattr(value, "item") else value
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return repr(value)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler, ProgressBar
 from skorch.helper import predefined_split
 from torch import Tensor, nn
@@ -17,6 +18,7 @@ from ._checks import (
     FeatureNameRecorder,
     InputTypeError,
     InputValueError,
+    check_feature_names,
     check_int,
     check_option,
     check_training_params,
@@ -218,9 +220,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
-            Rows in time order (within each series).
+            Rows in time order (within each series); numeric, finite, and at
+            most 1e15 in magnitude (training runs in float32).
         y : array-like of shape (n_steps,) or (n_steps, n_outputs)
-            Target of each row (``horizon`` steps ahead of it).
+            Target of each row (``horizon`` steps ahead of it); finite, at
+            most 1e15 in magnitude.
         groups : array-like of shape (n_steps,), default=None
             Series id of each row, for panels.
 
@@ -413,7 +417,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_steps,) or (n_steps, n_outputs)
         """
         check_is_fitted(self)
-        validate_data(self, X, reset=False, skip_check_array=True)
+        check_feature_names(self, X)
         layout = self.layout_
         data, series = layout.read(X, groups, self.group_column)
         device = str(self.net_.device)
@@ -567,6 +571,11 @@ class _Layout:
         return index
 
 
+#: Largest magnitude accepted in X and y: squares of larger float32 values
+#: (in the per-window normalisation and the MSE loss) can overflow to inf.
+MAX_MAGNITUDE = 1e15
+
+
 def _check_finite(data: np.ndarray, columns: list[str],
                   chunk_rows: int = 1 << 16) -> None:
     """Reject NaN or infinity, naming the column; memory bounded by the chunk."""
@@ -580,6 +589,16 @@ def _check_finite(data: np.ndarray, columns: list[str],
             raise InputValueError(
                 f"Column {name!r} of X contains {data[row, column]} at row {row}; "
                 "X must be finite (fill or drop missing values first)."
+            )
+        huge = np.abs(block) > MAX_MAGNITUDE
+        if huge.any():
+            column = int(np.flatnonzero(huge.any(axis=0))[0])
+            row = start + int(np.flatnonzero(huge[:, column])[0])
+            name = columns[column] if column < len(columns) else "calendar"
+            raise InputValueError(
+                f"Column {name!r} of X contains {data[row, column]:.4g} at row "
+                f"{row}; values beyond {MAX_MAGNITUDE:.0e} overflow float32 "
+                "training (squared in the normalisation): rescale the column."
             )
 
 
@@ -772,10 +791,22 @@ def _check_target(y, n_rows: int, layout: _Layout) -> np.ndarray:
     if not np.isfinite(y).all():
         row = int(np.flatnonzero(~np.isfinite(y).all(axis=1))[0])
         raise InputValueError(f"y contains NaN or infinity (row {row}).")
+    huge = (np.abs(y) > MAX_MAGNITUDE).any(axis=1)
+    if huge.any():
+        row = int(np.flatnonzero(huge)[0])
+        raise InputValueError(
+            f"y contains values beyond {MAX_MAGNITUDE:.0e} (row {row}), which "
+            "overflow the float32 squared-error loss: rescale y."
+        )
     return y
 
 
 def _column_names(X) -> list[str]:
+    if sp.issparse(X):
+        raise InputTypeError(
+            "X must be a DataFrame or a dense 2-D array, got a sparse matrix; "
+            "pass X.toarray()."
+        )
     if isinstance(X, pd.DataFrame):
         return [str(c) for c in X.columns]
     shape = np.shape(X)
@@ -816,6 +847,12 @@ def _read_feature_tags(feature_tags, exogenous: list[str]):
         raise InputValueError(
             f"feature_tags has no row for the exogenous columns {missing}; its "
             "rows must be named like the columns of X."
+        )
+    repeated = sorted(set(index[index.duplicated()]) & set(exogenous))
+    if repeated:
+        raise InputValueError(
+            f"feature_tags has more than one row for the exogenous columns "
+            f"{repeated}; give each column one row of tags."
         )
     table = feature_tags.set_axis(index).loc[exogenous]
     schema = TagSchema().fit(table)

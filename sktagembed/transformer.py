@@ -11,12 +11,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._checks import (
     FeatureNameRecorder,
     InputValueError,
+    check_feature_names,
     check_option,
     check_training_params,
 )
@@ -295,7 +296,10 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
             if y is None:
                 objective = "reconstruction"
             else:
-                kind = type_of_target(y, input_name="y")
+                try:
+                    kind = type_of_target(y, input_name="y")
+                except (TypeError, ValueError) as exc:
+                    raise InputValueError(f"y is not a valid target: {exc}") from exc
                 objective = (
                     "classification" if kind in ("binary", "multiclass")
                     else "regression"
@@ -320,6 +324,10 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
             )
         y = _check_target(y, tags.shape[0], numeric=True)
         target = y.reshape(len(y), -1)
+        # Standardising does not depend on the scale; dividing by the largest
+        # magnitude first keeps the variance of huge targets finite.
+        peak = np.abs(target).max(axis=0)
+        target = target / np.where(peak > 0, peak, 1.0)
         scale = target.std(axis=0)
         scale[scale == 0] = 1.0
         target = ((target - target.mean(axis=0)) / scale).astype(np.float32)
@@ -369,7 +377,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         X = as_tag_table(X)
-        validate_data(self, X, reset=False, skip_check_array=True)
+        check_feature_names(self, X)
         tags = self.schema_.transform(X)
         device = self.net_.device
         return embed_in_chunks(self.net_.module_, tags, device, TRANSFORM_CHUNK_ROWS)
@@ -444,6 +452,11 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
 
 def _check_target(y, n_rows: int, *, numeric: bool) -> np.ndarray:
     y = np.asarray(y)
+    if y.ndim == 0:  # a scalar, or a sparse matrix
+        raise InputValueError(
+            f"y must be array-like of shape (n_samples,) or (n_samples, "
+            f"n_targets), got {type(y.item()).__name__}."
+        )
     if y.shape[0] != n_rows:
         raise InputValueError(
             f"y has {y.shape[0]} rows but X has {n_rows}; they must match."
