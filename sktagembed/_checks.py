@@ -23,6 +23,13 @@ def is_integer(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def first_flagged_cell(flags: np.ndarray) -> tuple[int, int]:
+    """``(row, column)`` of the first flagged cell of the first column that
+    has one: what an error message about a 2-D block names."""
+    column = int(np.flatnonzero(flags.any(axis=0))[0])
+    return int(np.flatnonzero(flags[:, column])[0]), column
+
+
 def check_int(value: object, name: str, *, minimum: int = 1) -> None:
     """Raise ``ValueError`` unless ``value`` is an integer >= ``minimum``."""
     if is_integer(value) and value >= minimum:

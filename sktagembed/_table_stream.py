@@ -18,7 +18,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 TABLE_SUFFIXES = (".csv", *PARQUET_SUFFIXES)
 
 
-def table_format(path: Path) -> str:
+def data_file_format(path: Path) -> str:
     """``"csv"`` or ``"parquet"`` from the file name."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -42,7 +42,7 @@ def _pyarrow_parquet():
 
 def count_rows(path: Path) -> int | None:
     """Rows of a Parquet file from its footer; None for CSV (unknown)."""
-    if table_format(path) != "parquet":
+    if data_file_format(path) != "parquet":
         return None
     return _pyarrow_parquet().ParquetFile(path).metadata.num_rows
 
@@ -51,7 +51,7 @@ def iter_table_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     """Frames of at most ``chunk_size`` rows, in file order, with a running
     RangeIndex (the rows' positions in the file)."""
     first_row = 0
-    if table_format(path) == "csv":
+    if data_file_format(path) == "csv":
         chunks = pd.read_csv(path, chunksize=chunk_size)
     else:
         parquet = _pyarrow_parquet().ParquetFile(path)
@@ -80,7 +80,7 @@ class TableChunkWriter:
 
     def __init__(self, path: Path):
         self.path = path
-        self.format = table_format(path)
+        self.format = data_file_format(path)
         self.partial_path = path.with_name(path.name + ".partial")
         self._parquet_writer = None
         self._schema = None

@@ -22,8 +22,8 @@ from ._progress import EpochProgressBar
 from ._table_stream import (
     TableChunkWriter,
     count_rows,
+    data_file_format,
     iter_table_chunks,
-    table_format,
 )
 
 EXIT_USAGE = 2
@@ -271,7 +271,7 @@ def run_embed(args: argparse.Namespace) -> int:
         raise UserError(f"file not found: {args.file}")
     if args.output.resolve() == args.file.resolve():
         raise UserError("the output file must differ from the input file")
-    table_format(args.output)  # an unsupported output type fails before fitting
+    data_file_format(args.output)  # an unsupported output type fails before fitting
     if args.chunk_size is None:
         frame = read_table(args.file)
         chunks, n_rows, head = iter([frame]), len(frame), frame

@@ -30,7 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-from ._checks import InputTypeError, InputValueError
+from ._checks import InputTypeError, InputValueError, first_flagged_cell
 from .nn import TagBags
 
 #: Up to this many tags a dense input gives a dense tag matrix.
@@ -275,8 +275,7 @@ class TagSchema:
         values = np.asarray(values)
         finite = np.isfinite(values)
         if not finite.all():
-            column = int(np.flatnonzero(~finite.all(axis=0))[0])
-            row = int(np.flatnonzero(~finite[:, column])[0])
+            row, column = first_flagged_cell(~finite)
             raise InputValueError(
                 f"Column {names[column]!r} contains {values[row, column]!r} at row "
                 f"{row}; tag values must be finite (no NaN or infinity)."
@@ -290,16 +289,14 @@ class TagSchema:
             prefix, rule = "C", ("tag columns must be 0/1 or boolean (pass "
                                  "weighted=True for tag weights)")
         if bad.any():
-            column = int(np.flatnonzero(bad.any(axis=0))[0])
-            row = int(np.flatnonzero(bad[:, column])[0])
+            row, column = first_flagged_cell(bad)
             raise InputValueError(
                 f"{prefix}olumn {names[column]!r} contains the value "
                 f"{_plain(values[row, column])} at row {row}; {rule}."
             )
         huge = np.abs(values) > FLOAT32_MAX  # only weights can get here
         if huge.any():
-            column = int(np.flatnonzero(huge.any(axis=0))[0])
-            row = int(np.flatnonzero(huge[:, column])[0])
+            row, column = first_flagged_cell(huge)
             raise InputValueError(
                 f"Column {names[column]!r} contains the value "
                 f"{_plain(values[row, column])} at row {row}; tag weights must "

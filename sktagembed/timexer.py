@@ -22,6 +22,7 @@ from ._checks import (
     check_int,
     check_option,
     check_training_params,
+    first_flagged_cell,
     is_integer,
 )
 from ._persistence import PersistenceMixin
@@ -583,8 +584,8 @@ def _check_finite(data: np.ndarray, columns: list[str],
         block = data[start:start + chunk_rows]
         finite = np.isfinite(block)
         if not finite.all():
-            column = int(np.flatnonzero(~finite.all(axis=0))[0])
-            row = start + int(np.flatnonzero(~finite[:, column])[0])
+            row, column = first_flagged_cell(~finite)
+            row += start
             name = columns[column] if column < len(columns) else "calendar"
             raise InputValueError(
                 f"Column {name!r} of X contains {data[row, column]} at row {row}; "
@@ -592,8 +593,8 @@ def _check_finite(data: np.ndarray, columns: list[str],
             )
         huge = np.abs(block) > MAX_MAGNITUDE
         if huge.any():
-            column = int(np.flatnonzero(huge.any(axis=0))[0])
-            row = start + int(np.flatnonzero(huge[:, column])[0])
+            row, column = first_flagged_cell(huge)
+            row += start
             name = columns[column] if column < len(columns) else "calendar"
             raise InputValueError(
                 f"Column {name!r} of X contains {data[row, column]:.4g} at row "

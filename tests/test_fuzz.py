@@ -461,6 +461,20 @@ def moved_columns(columns, order) -> set[str]:
             if position != i}
 
 
+def check_columns_in_another_order(estimator, infer, X, order) -> None:
+    """With string column names (``feature_names_in_``) columns in another
+    order are rejected, naming a moved one; otherwise they are read by name."""
+    shuffled = X.iloc[:, order]
+    if order == sorted(order) or not hasattr(estimator, "feature_names_in_"):
+        np.testing.assert_array_equal(infer(shuffled), infer(X))
+        event("same order" if order == sorted(order) else "read by name")
+        return
+    with pytest.raises(InputValueError, match="order") as info:
+        infer(shuffled)
+    assert names_one_of(str(info.value), moved_columns(X.columns, order))
+    event("rejected: other order")
+
+
 # -- TagEmbeddingTransformer --------------------------------------------------------
 
 
@@ -507,15 +521,7 @@ def test_shuffled_tag_columns_are_rejected_or_read_by_name(data, method):
     assume(not blame)  # e.g. two columns giving the same tag: covered above
     emb = embedder(method).fit(X)
     order = list(data.draw(st.permutations(range(X.shape[1]))))
-    shuffled = X.iloc[:, order]
-    if order == sorted(order) or not hasattr(emb, "feature_names_in_"):
-        np.testing.assert_array_equal(emb.transform(shuffled), emb.transform(X))
-        event("same order" if order == sorted(order) else "read by name")
-        return
-    with pytest.raises(InputValueError, match="order") as info:
-        emb.transform(shuffled)
-    assert names_one_of(str(info.value), moved_columns(X.columns, order))
-    event("rejected: other order")
+    check_columns_in_another_order(emb, emb.transform, X, order)
 
 
 # -- TimeXerRegressor ----------------------------------------------------------------
@@ -536,15 +542,7 @@ def test_shuffled_series_columns_are_rejected_or_read_by_name(data):
     X, _ = data.draw(series_frames(allow_bad=False))
     model = forecaster().fit(X, np.linspace(-1, 1, len(X)))
     order = list(data.draw(st.permutations(range(X.shape[1]))))
-    shuffled = X.iloc[:, order]
-    if order == sorted(order) or not hasattr(model, "feature_names_in_"):
-        np.testing.assert_array_equal(model.predict(shuffled), model.predict(X))
-        event("same order" if order == sorted(order) else "read by name")
-        return
-    with pytest.raises(InputValueError, match="order") as info:
-        model.predict(shuffled)
-    assert names_one_of(str(info.value), moved_columns(X.columns, order))
-    event("rejected: other order")
+    check_columns_in_another_order(model, model.predict, X, order)
 
 
 @given(data=st.data(), method=st.sampled_from(METHODS))
