@@ -91,3 +91,26 @@ def test_device_auto_is_resolved_on_the_worker(client, monkeypatch):
     assert model.device == "auto"
     assert fitted.device_ == "cpu"
     assert np.isfinite(fitted.predict(X)).all()
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame")
+def test_fitted_transformer_embeds_partitions_on_the_workers(client):
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = tagged_rows(n_rows=400)
+    transformer = TagEmbeddingTransformer(
+        "attention", embedding_dim=3, max_epochs=2, random_state=0
+    ).set_output(transform="pandas").fit(X, y)
+    meta = dict.fromkeys(transformer.get_feature_names_out(), "float32")
+
+    # compute() on the client's cluster: the fitted transformer is pickled
+    # into the task graph and runs in the worker processes.
+    partitions = dd.from_pandas(X, npartitions=4)
+    with distributed.get_task_stream(client) as tasks:
+        remote = partitions.map_partitions(transformer.transform,
+                                           meta=meta).compute()
+
+    assert {task["worker"] for task in tasks.data} <= set(
+        client.scheduler_info()["workers"])
+    assert len(tasks.data) >= 4
+    pd.testing.assert_frame_equal(remote, transformer.transform(X),
+                                  check_exact=False, rtol=1e-6)
