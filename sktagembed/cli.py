@@ -272,6 +272,8 @@ def run_embed(args: argparse.Namespace) -> int:
     if args.output.resolve() == args.file.resolve():
         raise UserError("the output file must differ from the input file")
     data_file_format(args.output)  # an unsupported output type fails before fitting
+    if args.fit_rows is not None and (args.chunk_size is None or args.model):
+        raise UserError("--fit-rows needs --chunk-size and no --model")
     if args.chunk_size is None:
         frame = read_table(args.file)
         chunks, n_rows, head = iter([frame]), len(frame), frame

@@ -217,3 +217,13 @@ def test_failed_chunked_embed_leaves_no_partial_output(tmp_path, capsys):
     assert "rows 200-299" in error and "'tag_2'" in error and "row 50" in error
     assert out.read_text() == "an earlier result\n"  # untouched, not truncated
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "rows.csv"]
+
+
+def test_fit_rows_without_chunks_is_a_user_error(tmp_path, capsys):
+    source = tmp_path / "rows.csv"
+    tagged_rows(n_rows=50).to_csv(source, index=False)
+    code = main(["embed", str(source), "-o", str(tmp_path / "out.csv"),
+                 "--tags", "tag_", "--fit-rows", "10", "--quiet"])
+    assert code == 2
+    assert "--fit-rows needs --chunk-size" in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
