@@ -23,7 +23,10 @@ Run: ``python benchmarks/bench_timexer.py [speed|memory] [--threads 1]
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -63,11 +66,13 @@ class StopAfter(Callback):
 
 def our_rate(batch: int, n_steps: int) -> float:
     rng = np.random.default_rng(0)
-    n_rows = 3000
+    warmup = 3
+    # one epoch must hold the warm-up and the timed steps
+    n_rows = max(3000, batch * (warmup + n_steps + 1) + 168 + 24)
     X = pd.DataFrame(rng.normal(size=(n_rows, 3)), columns=["load", "wind", "OT"])
     X.index = pd.date_range("2013-01-01", periods=n_rows, freq="h")
     y = rng.normal(size=(n_rows, 24))
-    timer = StopAfter(warmup=3, steps=n_steps)
+    timer = StopAfter(warmup=warmup, steps=n_steps)
     model = TimeXerRegressor(**NP_CONFIG, calendar=True, batch_size=batch,
                              max_epochs=1, validation_fraction=0, random_state=0,
                              callbacks=[timer])
@@ -126,20 +131,70 @@ def reference_rate(directory: Path, batch: int, n_steps: int) -> float:
     return n_steps * batch / (time.perf_counter() - start)
 
 
-def speed(steps: int, reference: Path | None) -> None:
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    header = f"{'batch':>6}{'ours w/s':>11}"
+ALLOCATORS = {
+    # glibc as it starts (TimeXerRegressor.fit raises its dynamic thresholds
+    # itself, see sktagembed._allocator).
+    "default": {},
+    # Fixed thresholds that keep up to 1 GiB of freed heap: the setting that
+    # would help the reference most, for a fair comparison.
+    "fixed": {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20),
+              "MALLOC_TRIM_THRESHOLD_": str(2**30)},
+}
+
+
+def speed_child(implementation: str, batch: int, steps: int,
+                reference: Path | None) -> None:
+    if implementation == "ours":
+        rate = our_rate(batch, steps)
+    else:
+        rate = reference_rate(reference, batch, steps)
+    print(json.dumps({"rate": rate}))
+
+
+def measure(implementation: str, batch: int, steps: int, threads: int | None,
+            reference: Path | None, allocator: str) -> float:
+    """Windows/s of one implementation, timed in a fresh process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    env.update(ALLOCATORS[allocator])
+    command = [sys.executable, __file__, "speed-child", "--implementation",
+               implementation, "--batch", str(batch), "--steps", str(steps)]
+    if threads:
+        command += ["--threads", str(threads)]
     if reference:
-        header += f"{'reference w/s':>15}{'ratio':>7}"
+        command += ["--reference", str(reference)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True,
+                            check=True)
+    return json.loads(result.stdout.splitlines()[-1])["rate"]
+
+
+def speed(steps: int, threads: int | None, reference: Path | None,
+          repeats: int, allocators: list[str]) -> None:
+    """Each timing runs in its own process, ours and the reference's taking
+    turns, so that a slow spell of a shared machine hits both alike; the table
+    gives medians over the repeats."""
+    print(f"torch {torch.__version__}, {threads or torch.get_num_threads()} "
+          f"threads, {repeats} repeats (median, min-max)")
+    implementations = ["ours"] + (["reference"] if reference else [])
+    header = f"{'allocator':<10}{'batch':>6}{'ours w/s':>22}"
+    if reference:
+        header += f"{'reference w/s':>22}{'ratio':>7}"
     print(header)
-    for batch in (4, 256):
-        n_steps = steps if batch == 4 else max(3, steps // 20)
-        ours = our_rate(batch, n_steps)
-        line = f"{batch:>6}{ours:>11.1f}"
-        if reference:
-            theirs = reference_rate(reference, batch, n_steps)
-            line += f"{theirs:>15.1f}{ours / theirs:>7.2f}"
-        print(line, flush=True)
+    for allocator in allocators:
+        for batch in (4, 256):
+            n_steps = steps if batch == 4 else max(3, steps // 20)
+            rates = {name: [] for name in implementations}
+            for _ in range(repeats):
+                for name in implementations:
+                    rates[name].append(measure(name, batch, n_steps, threads,
+                                               reference, allocator))
+            medians = {name: statistics.median(r) for name, r in rates.items()}
+            line = f"{allocator:<10}{batch:>6}"
+            for name in implementations:
+                spread = f"{min(rates[name]):.0f}-{max(rates[name]):.0f}"
+                line += f"{medians[name]:>11.1f} ({spread:>8})"
+            if reference:
+                line += f"{medians['ours'] / medians['reference']:>7.2f}"
+            print(line, flush=True)
 
 
 def memory_child(n_rows: int) -> None:
@@ -163,8 +218,17 @@ def memory_child(n_rows: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", nargs="?", default="all",
-                        choices=["all", "speed", "memory", "memory-child"])
+                        choices=["all", "speed", "memory", "memory-child",
+                                 "speed-child"])
     parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timings per implementation and batch size")
+    parser.add_argument("--allocator", choices=[*ALLOCATORS, "both"],
+                        default="default",
+                        help="glibc malloc settings of the timed processes")
+    parser.add_argument("--implementation", choices=["ours", "reference"],
+                        default="ours")
+    parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--threads", type=int, default=None,
                         help="torch intra-op threads (default: torch's choice)")
@@ -176,8 +240,12 @@ def main() -> None:
     if args.part == "memory-child":
         memory_child(args.rows)
         return
+    if args.part == "speed-child":
+        speed_child(args.implementation, args.batch, args.steps, args.reference)
+        return
     if args.part in ("all", "speed"):
-        speed(args.steps, args.reference)
+        allocators = list(ALLOCATORS) if args.allocator == "both" else [args.allocator]
+        speed(args.steps, args.threads, args.reference, args.repeats, allocators)
     if args.part in ("all", "memory"):
         threads = ["--threads", str(args.threads)] if args.threads else []
         subprocess.run([sys.executable, __file__, "memory-child", "--rows",
