@@ -6,7 +6,10 @@ d_ff 512, 8 heads, MS mode with 2 exogenous series), at batch 4 and batch 256,
 timed over ``--steps`` optimiser steps after a warm-up. With ``--reference DIR``
 (a checkout of the reference implementation, thuml/TimeXer, kept outside this
 project) its model is timed the same way, its windows sliced in numpy as its
-data loader does, for a side-by-side ratio.
+data loader does, for a side-by-side ratio. Every timing runs in a fresh
+process, ours and the reference's taking turns ``--repeats`` times; the table
+gives the medians. ``--allocator fixed`` (or ``both``) also times both under
+fixed glibc heap thresholds, the setting that helps the reference most.
 
 ``--threads`` sets torch's intra-op threads. On a CPU that other processes
 share, use 1: a busy core stalls every parallel region of a multi-threaded
@@ -17,7 +20,8 @@ memory: peak RSS of one training epoch of a small model on a generated panel of
 fresh process.
 
 Run: ``python benchmarks/bench_timexer.py [speed|memory] [--threads 1]
-[--reference /path/to/TimeXer] [--rows 2000000]``
+[--reference /path/to/TimeXer] [--repeats 5] [--allocator default|fixed|both]
+[--rows 2000000]``
 """
 
 from __future__ import annotations
