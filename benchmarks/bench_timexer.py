@@ -166,8 +166,9 @@ def measure(implementation: str, batch: int, steps: int, threads: int | None,
         command += ["--threads", str(threads)]
     if reference:
         command += ["--reference", str(reference)]
-    result = subprocess.run(command, env=env, capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"timing {implementation} at batch {batch} failed:\n{result.stderr}")
     return json.loads(result.stdout.splitlines()[-1])["rate"]
 
 
