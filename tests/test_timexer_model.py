@@ -1,5 +1,6 @@
 """The pure-torch TimeXer against the paper's shapes and properties."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -103,3 +104,27 @@ def test_gradients_reach_the_tag_embedding():
 def test_bad_construction_arguments(params, match):
     with pytest.raises(ValueError, match=match):
         small(**params)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_normalise_matches_naive_standardisation_and_keeps_its_input(requires_grad):
+    from sktagembed.nn.timexer import _normalise
+
+    x = torch.randn(3, 20, 4, dtype=torch.float64) * 5 + 2
+    x.requires_grad_(requires_grad)
+    before = x.detach().clone()
+    normalised, mean, std = _normalise(x)
+    naive = x.detach().numpy()
+    naive_mean = naive.mean(axis=1, keepdims=True)
+    naive_std = np.sqrt(naive.var(axis=1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(mean.numpy(), naive_mean, rtol=1e-12)
+    np.testing.assert_allclose(std.numpy(), naive_std, rtol=1e-12)
+    np.testing.assert_allclose(normalised.detach().numpy(),
+                               (naive - naive_mean) / naive_std, rtol=1e-10)
+    assert torch.equal(x.detach(), before)  # the in-place step spares the input
+    if requires_grad:
+        # Statistics are constants: d normalised / dx is 1 / std.
+        normalised.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(),
+                                   np.broadcast_to(1 / naive_std, x.shape),
+                                   rtol=1e-10)

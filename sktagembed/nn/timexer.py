@@ -303,7 +303,12 @@ def _normalise(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """Per-window, per-variable standardisation over the time axis."""
     mean = x.mean(dim=1, keepdim=True).detach()
     centred = x - mean
-    # Two passes over the centred values rather than Tensor.var, whose
-    # reduction over the middle axis is several times slower on CPU.
-    std = torch.sqrt(centred.square().mean(dim=1, keepdim=True) + 1e-5).detach()
-    return centred / std, mean, std
+    with torch.no_grad():
+        # Two passes over the centred values rather than Tensor.var, whose
+        # reduction over the middle axis is several times slower on CPU.
+        std = torch.sqrt(centred.square().mean(dim=1, keepdim=True) + 1e-5)
+    if centred.requires_grad:
+        return centred / std, mean, std
+    # Windows hold no gradient (the usual case): divide in place, sparing a
+    # copy of the whole batch of windows.
+    return centred.div_(std), mean, std
