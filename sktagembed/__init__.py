@@ -4,7 +4,8 @@ Public names are importable from the top level; modules with a leading
 underscore are private and may change without notice.
 """
 
-from .timexer import TimeXerRegressor, make_forecast_frame
+from ._forecast_frame import make_forecast_frame
+from .timexer import TimeXerRegressor
 from .transformer import TagEmbeddingTransformer
 
 __version__ = "0.1.0.dev0"

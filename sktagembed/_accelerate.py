@@ -24,18 +24,15 @@ from typing import Any
 
 import torch
 
-from ._checks import InputValueError
-from ._training import InterruptibleNet
+from ._optional import import_optional
+from ._training import BatchLoader, InterruptibleNet
+from .exceptions import InputValueError
 
-try:
-    from accelerate import Accelerator, PartialState
-    from accelerate.optimizer import AcceleratedOptimizer
-    from skorch.hf import AccelerateMixin
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        'TimeXerRegressor(accelerate=...) needs Hugging Face Accelerate: pip '
-        'install "sktagembed[accelerate]"'
-    ) from exc
+import_optional("accelerate", "TimeXerRegressor(accelerate=...)")
+
+from accelerate import Accelerator, PartialState  # noqa: E402
+from accelerate.optimizer import AcceleratedOptimizer  # noqa: E402
+from skorch.hf import AccelerateMixin  # noqa: E402
 
 
 def print_on_main_process(*args: Any, **kwargs: Any) -> None:
@@ -70,6 +67,26 @@ def make_accelerator(options: bool | dict, device: str) -> Accelerator:
                        step_scheduler_with_optimizer=False, **kwargs)
 
 
+class ShardedBatches:
+    """One process's share of a loader's batches: every ``n_shards``-th batch
+    from its own index on, wrapping around at the end so that every process
+    runs the same number of steps (as Accelerate's ``even_batches``)."""
+
+    def __init__(self, loader: BatchLoader, n_shards: int, index: int) -> None:
+        self.loader, self.n_shards, self.index = loader, n_shards, index
+
+    def __len__(self) -> int:
+        return -(-len(self.loader) // self.n_shards)
+
+    def __iter__(self):
+        # Every process draws the same order: torch is seeded alike in each.
+        order = self.loader.epoch_order()
+        n_batches = len(self.loader)
+        for k in range(len(self)):
+            number = (self.index + k * self.n_shards) % n_batches
+            yield self.loader.batch_at(order, number)
+
+
 class AcceleratedNet(AccelerateMixin, InterruptibleNet):
     """:class:`InterruptibleNet` trained through an ``Accelerator``."""
 
@@ -95,6 +112,13 @@ class AcceleratedNet(AccelerateMixin, InterruptibleNet):
                 setattr(self, name + "_", self.accelerator.prepare(optimizer))
         self._wrapped_with_accelerator = True
         return self
+
+    def get_iterator(self, dataset, training=False):
+        # skorch hands the iterator to accelerator.prepare, which shards only
+        # DataLoaders; our BatchLoader is sharded here the same way.
+        iterator = super(AccelerateMixin, self).get_iterator(dataset, training)
+        state = self.accelerator.state
+        return ShardedBatches(iterator, state.num_processes, state.process_index)
 
     def validation_step(self, batch, **fit_params):
         step = super().validation_step(batch, **fit_params)

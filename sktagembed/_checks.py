@@ -1,26 +1,19 @@
-"""Checks of scalar hyperparameters and of the fitted feature names.
+"""Checks the estimators share: training parameters, targets, column names.
 
-The one place where the estimators and the torch modules check the
-parameters a user sets; the tag input itself is checked in
-:mod:`sktagembed.tags`.
+Scalar parameter checks that the torch modules use too live in
+:mod:`sktagembed._params`; tag input is checked in :mod:`sktagembed.tags`,
+time-series input in :mod:`sktagembed._layout`.
 """
 
 from __future__ import annotations
-
-import numbers
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
-from .exceptions import InputError, InputTypeError, InputValueError  # noqa: F401
-
-
-def is_integer(value: object) -> bool:
-    """True for an integer that is not a bool (``True`` is not a size)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+from ._params import check_fraction, check_int, check_positive_real
+from .exceptions import InputTypeError, InputValueError
 
 
 def first_flagged_cell(flags: np.ndarray) -> tuple[int, int]:
@@ -30,40 +23,66 @@ def first_flagged_cell(flags: np.ndarray) -> tuple[int, int]:
     return int(np.flatnonzero(flags[:, column])[0]), column
 
 
-def check_int(value: object, name: str, *, minimum: int = 1) -> None:
-    """Raise ``ValueError`` unless ``value`` is an integer >= ``minimum``."""
-    if is_integer(value) and value >= minimum:
-        return
-    wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-    raise InputValueError(f"{name} must be {wanted}, got {value!r}.")
+def check_unique_columns(names) -> None:
+    """Reject repeated column names, naming them."""
+    index = pd.Index([str(name) for name in names], dtype=object)
+    repeated = sorted(set(index[index.duplicated()]))
+    if repeated:
+        raise InputValueError(f"X has duplicate column names: {repeated}.")
 
 
-def check_positive_real(value: object, name: str) -> None:
-    """Raise ``ValueError`` unless ``value`` is a finite number > 0."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and (
-        0 < value < float("inf")
-    ):
-        return
-    raise InputValueError(f"{name} must be a positive number, got {value!r}.")
+def check_target(y, n_rows: int, *, numeric: bool = True, allow_nan: bool = False,
+                 max_magnitude: float | None = None) -> np.ndarray:
+    """``y`` as an array of ``n_rows`` rows, checked.
 
-
-def check_fraction(value: object, name: str) -> None:
-    """Raise ``ValueError`` unless ``value`` is a number in ``[0, 1)``."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and (
-        0 <= value < 1
-    ):
-        return
-    raise InputValueError(f"{name} must be a number in [0, 1), got {value!r}.")
-
-
-def check_option(value: object, name: str, options: Iterable[object]) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``options``."""
-    options = list(options)
-    # ``in`` would compare arrays element-wise; a hyperparameter is a scalar.
-    if isinstance(value, (str, type(None), bool)) and value in options:
-        return
-    listed = ", ".join(repr(option) for option in options)
-    raise InputValueError(f"{name}={value!r} is not one of {listed}.")
+    Parameters
+    ----------
+    y : array-like of shape (n_rows,) or (n_rows, n_outputs)
+    n_rows : int
+        Rows of ``X``.
+    numeric : bool, default=True
+        Convert to float64, rejecting infinity, and NaN unless ``allow_nan``;
+        otherwise only missing values are rejected (class labels).
+    allow_nan : bool, default=False
+        Let NaN through (it marks values to leave out).
+    max_magnitude : float, optional
+        Largest magnitude accepted.
+    """
+    y = np.asarray(y)
+    if y.ndim == 0:  # a scalar, or a sparse matrix
+        raise InputValueError(
+            f"y must be array-like of shape (n_samples,) or (n_samples, "
+            f"n_targets), got {type(y.item()).__name__}."
+        )
+    if y.ndim > 2 or y.shape[0] != n_rows:
+        raise InputValueError(
+            f"y must have shape ({n_rows},) or ({n_rows}, n_outputs), one row "
+            f"per row of X, got shape {y.shape}."
+        )
+    if not numeric:
+        if pd.isna(y).any():
+            raise InputValueError("y contains missing values.")
+        return y
+    try:
+        y = y.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputValueError("y must be numeric.") from exc
+    flat = y.reshape(n_rows, -1)
+    bad = np.isinf(flat) if allow_nan else ~np.isfinite(flat)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        what = "infinity" if allow_nan else "NaN or infinity"
+        raise InputValueError(f"y contains {what} (row {row}).")
+    if max_magnitude is not None:
+        with np.errstate(invalid="ignore"):
+            huge = (np.abs(flat) > max_magnitude).any(axis=1)
+        if huge.any():
+            row = int(np.flatnonzero(huge)[0])
+            raise InputValueError(
+                f"y contains values beyond {max_magnitude:.0e} (row {row}), "
+                "which overflow float32 training: rescale y."
+            )
+    return y
 
 
 def check_training_params(estimator: object) -> None:
@@ -111,11 +130,29 @@ def check_feature_names(estimator: BaseEstimator, X) -> None:
     _validate_feature_names(estimator, X, reset=False)
 
 
+def check_input_features(estimator: BaseEstimator, input_features) -> None:
+    """Check ``get_feature_names_out(input_features)`` against ``fit``: the
+    same names as ``feature_names_in_``, or as many as ``n_features_in_``."""
+    if input_features is None:
+        return
+    given = np.asarray(input_features, dtype=object)
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if fitted is not None and (len(given) != len(fitted) or
+                               not np.array_equal(given, fitted)):
+        raise InputValueError(
+            f"input_features {list(given)} are not the columns seen in fit, "
+            f"{list(fitted)}."
+        )
+    if len(given) != estimator.n_features_in_:
+        raise InputValueError(
+            f"input_features has {len(given)} names, but fit saw "
+            f"{estimator.n_features_in_} columns."
+        )
+
+
 def _validate_feature_names(estimator: BaseEstimator, X, *, reset: bool) -> None:
     columns = pd.Index([str(c) for c in getattr(X, "columns", [])], dtype=object)
-    repeated = sorted(set(columns[columns.duplicated()]))
-    if repeated:
-        raise InputValueError(f"X has duplicate column names: {repeated}.")
+    check_unique_columns(columns)
     try:
         validate_data(estimator, X, reset=reset, skip_check_array=True)
     except TypeError as exc:  # e.g. column names of mixed types

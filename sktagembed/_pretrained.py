@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from ._checks import InputValueError
 from ._table_io import read_tag_table
+from .exceptions import InputValueError
 
 HANDLE_MISSING = ("error", "zeros", "random")
 

@@ -12,26 +12,24 @@ it. Each format keeps the names without executing code on load:
 ``.safetensors``
     One float32 tensor ``"embeddings"`` of shape ``(n_tags, d)``; the names
     are a JSON list in the header metadata under ``"tag_names"``. Written and
-    read here with the standard library, following the published format: an
-    8-byte little-endian header length, a JSON header, then the raw data.
+    read with the ``safetensors`` library (``pip install
+    "sktagembed[safetensors]"``).
 """
 
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._checks import InputValueError
+from ._optional import import_optional
+from .exceptions import InputValueError
 
 FORMATS = (".csv", ".npy", ".safetensors")
 SAFETENSORS_KEY = "embeddings"
-_SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64}
-#: Far above any real header; a bound so a corrupt length cannot exhaust memory.
-_MAX_HEADER_BYTES = 100 * 2**20
+_FLOAT_DTYPES = ("F16", "BF16", "F32", "F64")
 
 
 def table_format(path: Path) -> str:
@@ -106,76 +104,54 @@ def _named_frame(values: np.ndarray, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(values, index=pd.Index(names, name="tag"), columns=columns)
 
 
+def _safetensors(purpose: str):
+    return import_optional("safetensors.numpy", purpose)
+
+
 def _write_safetensors(path: Path, values: np.ndarray, names: list[str]) -> None:
-    header = {
-        SAFETENSORS_KEY: {
-            "dtype": "F32",
-            "shape": list(values.shape),
-            "data_offsets": [0, values.nbytes],
-        },
-        "__metadata__": {"tag_names": json.dumps(names, ensure_ascii=False)},
-    }
-    encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    encoded += b" " * (-len(encoded) % 8)  # the data starts 8-byte aligned
-    with open(path, "wb") as file:
-        file.write(struct.pack("<Q", len(encoded)))
-        file.write(encoded)
-        file.write(values.astype("<f4").tobytes())
+    _safetensors("Writing .safetensors tag tables").save_file(
+        {SAFETENSORS_KEY: values.astype(np.float32)}, str(path),
+        metadata={"tag_names": json.dumps(names, ensure_ascii=False)},
+    )
 
 
 def _read_safetensors(path: Path) -> tuple[np.ndarray, list[str] | None]:
-    data = path.read_bytes()
+    _safetensors("Reading .safetensors tag tables")
+    from safetensors import SafetensorError, safe_open
+
     problem = f"{path} is not a valid .safetensors tag table"
-    if len(data) < 8:
-        raise InputValueError(f"{problem}: the file is too short.")
-    (header_len,) = struct.unpack("<Q", data[:8])
-    if header_len > min(len(data) - 8, _MAX_HEADER_BYTES):
-        raise InputValueError(f"{problem}: bad header length {header_len}.")
     try:
-        header = json.loads(data[8:8 + header_len].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputValueError(f"{problem}: the header is not JSON.") from exc
-    if not isinstance(header, dict):
-        raise InputValueError(f"{problem}: the header is not a JSON object.")
-    metadata = header.pop("__metadata__", None) or {}
-    if SAFETENSORS_KEY in header:
-        entry = header[SAFETENSORS_KEY]
-    elif len(header) == 1:
-        entry = next(iter(header.values()))
-    else:
-        raise InputValueError(
-            f"{problem}: expected one tensor or one named {SAFETENSORS_KEY!r}, "
-            f"found {sorted(header)}."
-        )
-    try:
-        dtype = _SAFETENSORS_DTYPES[entry["dtype"]]
-        shape = [int(n) for n in entry["shape"]]
-        start, stop = (int(n) for n in entry["data_offsets"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputValueError(
-            f"{problem}: the tensor must be 2-D float (F16, F32 or F64) with "
-            "dtype, shape and data_offsets."
-        ) from exc
-    body = data[8 + header_len:]
-    n_bytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    if len(shape) != 2 or not 0 <= start <= stop <= len(body) or (
-        stop - start != n_bytes
-    ):
-        raise InputValueError(
-            f"{problem}: shape {shape} and offsets {[start, stop]} do not fit "
-            f"the {len(body)} data bytes."
-        )
-    values = np.frombuffer(body[start:stop], dtype=np.dtype(dtype).newbyteorder("<"))
-    values = values.reshape(shape).astype(np.float32)
-    names = metadata.get("tag_names") if isinstance(metadata, dict) else None
+        with safe_open(str(path), framework="numpy") as file:
+            keys = list(file.keys())
+            if SAFETENSORS_KEY in keys:
+                key = SAFETENSORS_KEY
+            elif len(keys) == 1:
+                key = keys[0]
+            else:
+                raise InputValueError(
+                    f"{problem}: expected one tensor or one named "
+                    f"{SAFETENSORS_KEY!r}, found {sorted(keys)}."
+                )
+            tensor = file.get_slice(key)
+            dtype, shape = tensor.get_dtype(), tensor.get_shape()
+            if dtype not in _FLOAT_DTYPES or len(shape) != 2:
+                raise InputValueError(
+                    f"{problem}: the tensor must be 2-D float, got dtype "
+                    f"{dtype} and shape {shape}."
+                )
+            values = file.get_tensor(key).astype(np.float32)
+            metadata = file.metadata() or {}
+    except SafetensorError as exc:
+        raise InputValueError(f"{problem}: {exc}.") from exc
+    names = metadata.get("tag_names")
     if names is None:
         return values, None
     try:
         names = json.loads(names)
-    except (TypeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise InputValueError(f"{problem}: tag_names is not a JSON list.") from exc
-    if not isinstance(names, list) or len(names) != shape[0]:
+    if not isinstance(names, list) or len(names) != values.shape[0]:
         raise InputValueError(
-            f"{problem}: tag_names must list one name per row ({shape[0]})."
+            f"{problem}: tag_names must list one name per row ({values.shape[0]})."
         )
     return values, [str(name) for name in names]

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._optional import import_optional
 from .exceptions import InputValueError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
-TABLE_SUFFIXES = (".csv", *PARQUET_SUFFIXES)
 
 
 def data_file_format(path: Path) -> str:
@@ -31,13 +31,7 @@ def data_file_format(path: Path) -> str:
 
 
 def _pyarrow_parquet():
-    try:
-        import pyarrow.parquet
-    except ImportError as exc:
-        raise InputValueError(
-            "Parquet files need pyarrow: pip install \"sktagembed[parquet]\""
-        ) from exc
-    return pyarrow.parquet
+    return import_optional("pyarrow.parquet", "Reading or writing Parquet files")
 
 
 def count_rows(path: Path) -> int | None:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from ._checks import InputTypeError, InputValueError
+from .exceptions import InputTypeError, InputValueError
 
 
 def resolve_device(device: str | torch.device | None) -> str:

@@ -1,32 +1,32 @@
-"""Training plumbing for the tag-embedding estimator: data, heads, skorch net.
+"""Training plumbing both estimators share: one way to build and run a net.
 
-The estimator in :mod:`sktagembed.transformer` stays thin: it validates input,
-then hands a tag matrix and a target to :func:`train_tag_embedding`, which
-builds and trains a seeded skorch :class:`~skorch.NeuralNet` around the
-embedding module and a small prediction head.
+:func:`train_net` builds a seeded skorch :class:`~skorch.NeuralNet` around a
+module and trains it on a dataset that gathers whole batches itself
+(:class:`BatchLoader`), with early stopping on an optional validation set and
+the options the estimators expose. Neither the datasets nor anything holding
+the training data are kept in the net's parameters, so a fitted estimator
+pickles without its training data.
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+import math
+from collections.abc import Iterator
+from typing import Any, Protocol
 
-import numpy as np
-import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
-from skorch.helper import predefined_split
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from torch import Tensor, nn
-from torch.utils.data import Dataset
 
-from .nn import TagBags, TagEmbedding
 
-TagMatrix = np.ndarray | sp.csr_matrix
+class BatchDataset(Protocol):
+    """What :class:`BatchLoader` iterates: a dataset that builds a batch from
+    a tensor of item indices in one go."""
 
-#: Below this many rows no validation split is made: early stopping on a
-#: handful of rows only adds noise.
-MIN_ROWS_FOR_VALIDATION = 20
+    def __len__(self) -> int: ...
+
+    def batch(self, items: Tensor) -> tuple[Any, Any]: ...
 
 
 class StopTraining(Exception):
@@ -69,192 +69,129 @@ class InterruptibleNet(NeuralNet):
         return self
 
 
-class TagRows(Dataset):
-    """Rows of a tag matrix and their targets, indexed without copying.
+class BatchLoader:
+    """Batches of a :class:`BatchDataset`, in order or shuffled each epoch.
 
-    Items are row numbers; :class:`CollateTagRows` gathers a batch of them
-    from the matrix at once, so a sparse matrix is never densified. With
-    ``reconstruct=True`` the target of a row is its own (binarised) tag set,
-    built batch by batch.
+    Used as skorch's ``iterator_train``/``iterator_valid`` in place of a
+    :class:`~torch.utils.data.DataLoader`: the dataset gathers a batch with
+    one indexing operation instead of item by item, and the net's parameters
+    hold this class, not a collate function bound to the data. Shuffling
+    draws from torch's global generator, which the estimators seed.
     """
 
-    def __init__(self, tags: TagMatrix, target: np.ndarray | None,
-                 reconstruct: bool = False) -> None:
-        self.tags = tags
-        self.target = target
-        self.reconstruct = reconstruct
+    def __init__(self, dataset: BatchDataset, batch_size: int,
+                 shuffle: bool = False) -> None:
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
 
     def __len__(self) -> int:
-        return self.tags.shape[0]
+        return math.ceil(len(self.dataset) / self.batch_size)
 
-    def __getitem__(self, index: int) -> int:
-        return index
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        order = self.epoch_order()
+        for number in range(len(self)):
+            yield self.batch_at(order, number)
 
+    def epoch_order(self) -> Tensor:
+        """The order of the items in one epoch."""
+        n_items = len(self.dataset)
+        return torch.randperm(n_items) if self.shuffle else torch.arange(n_items)
 
-def matrix_rows_to_input(tags: TagMatrix, rows: np.ndarray | slice) -> dict:
-    """Keyword arguments for :class:`EmbeddingWithHead` from some rows.
-
-    Sparse rows travel as one CSR tensor (skorch needs every input to have
-    the batch's length) and become :class:`~sktagembed.nn.TagBags` in the
-    module.
-    """
-    block = tags[rows]
-    if sp.issparse(block):
-        block = sp.csr_matrix(block)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Sparse CSR tensor support")
-            csr = torch.sparse_csr_tensor(
-                torch.from_numpy(block.indptr.astype(np.int64)),
-                torch.from_numpy(block.indices.astype(np.int64)),
-                torch.from_numpy(block.data.astype(np.float32, copy=False)),
-                size=block.shape,
-                check_invariants=False,  # built from a valid scipy CSR matrix
-            )
-        return {"tags": csr}
-    array = np.asarray(block, dtype=np.float32)  # any memory order will do
-    if not array.flags.writeable:
-        array = array.copy()  # torch.from_numpy wants writable memory
-    return {"tags": torch.from_numpy(array)}
+    def batch_at(self, order: Tensor, number: int) -> tuple[Any, Any]:
+        """Batch ``number`` of an epoch with the item order ``order``."""
+        start = number * self.batch_size
+        return self.dataset.batch(order[start:start + self.batch_size])
 
 
-class CollateTagRows:
-    """Picklable collate function turning row numbers into a model batch."""
+class TrainValid(torch.utils.data.Dataset):
+    """The training set with its validation set, for :func:`split_train_valid`."""
 
-    def __init__(self, dataset: TagRows) -> None:
-        self.dataset = dataset
+    def __init__(self, train: BatchDataset, valid: BatchDataset | None) -> None:
+        self.train = train
+        self.valid = valid
 
-    def __call__(self, rows: list[int]) -> tuple[dict, Tensor]:
-        rows = np.asarray(rows, dtype=np.int64)
-        dataset = self.dataset
-        inputs = matrix_rows_to_input(dataset.tags, rows)
-        if dataset.reconstruct:
-            block = dataset.tags[rows]
-            block = block.toarray() if sp.issparse(block) else block
-            return inputs, torch.from_numpy((block > 0).astype(np.float32))
-        return inputs, torch.from_numpy(dataset.target[rows])
+    def __len__(self) -> int:
+        return len(self.train)
 
 
-class EmbeddingWithHead(nn.Module):
-    """A tag-embedding module followed by a linear head used only to train it."""
-
-    def __init__(self, embedding: TagEmbedding, n_outputs: int) -> None:
-        super().__init__()
-        self.embedding = embedding
-        self.head = nn.Linear(embedding.output_dim, n_outputs)
-
-    def embed(self, tags: Tensor) -> Tensor:
-        if tags.layout == torch.sparse_csr:
-            tags = TagBags(
-                tags.col_indices(), tags.crow_indices()[:-1], tags.values()
-            )
-        return self.embedding(tags)
-
-    def forward(self, tags: Tensor) -> Tensor:
-        return self.head(self.embed(tags))
+def split_train_valid(dataset: TrainValid, *args, **kwargs):
+    """skorch ``train_split``: the validation set the estimator chose."""
+    return dataset.train, dataset.valid
 
 
-@dataclass
-class Objective:
-    """What the training head predicts and how its loss is measured."""
-
-    name: str
-    n_outputs: int
-    criterion: type[nn.Module]
-    target: np.ndarray | None
-
-
-def train_tag_embedding(
-    embedding: TagEmbedding,
-    tags: TagMatrix,
-    objective: Objective,
+def train_net(
+    module: nn.Module,
+    train: BatchDataset,
+    valid: BatchDataset | None,
     *,
-    max_epochs: int,
+    criterion: nn.Module | type[nn.Module],
+    optimizer: type[torch.optim.Optimizer],
     lr: float,
+    max_epochs: int,
     batch_size: int,
-    weight_decay: float,
-    validation_fraction: float,
     patience: int,
     device: str,
-    random_state: np.random.RandomState,
     verbose: int,
-    callbacks: list | None = None,
+    callbacks: list[Callback] | None = None,
+    net_class: type[NeuralNet] = InterruptibleNet,
+    **net_options: Any,
 ) -> NeuralNet:
-    """Train ``embedding`` with a head on ``objective``; return the skorch net.
+    """Build a skorch net around ``module`` and train it; ``max_epochs=0``
+    only initialises it. The module is left in eval mode.
 
-    Must be called inside :func:`~sktagembed._torch_utils.seeded_torch` so the
-    shuffling of batches is reproducible.
+    Must run inside :func:`~sktagembed._torch_utils.seeded_torch`, so that
+    initialisation and the shuffling of batches are reproducible.
+
+    Parameters
+    ----------
+    module : nn.Module
+        The (initialised) module to train.
+    train, valid : BatchDataset
+        Training and validation sets; ``valid=None`` trains without
+        validation (and without early stopping).
+    criterion, optimizer, lr, max_epochs, batch_size
+        As for :class:`~skorch.NeuralNet`; optimizer options go in
+        ``net_options`` as ``optimizer__*``.
+    patience : int
+        Early stopping on the validation loss, restoring the best weights;
+        0 turns it off.
+    device : str
+        A resolved torch device.
+    verbose : int
+        1 prints skorch's epoch table, 2 adds a batch progress bar.
+    callbacks : list, optional
+        The user's callbacks, run before the ones added here.
+    net_class : type, default=InterruptibleNet
+        The net class (the Accelerate integration passes its own).
+    **net_options
+        Further :class:`~skorch.NeuralNet` parameters.
     """
-    target = objective.target
-    reconstruct = objective.name == "reconstruction"
-    n_rows = tags.shape[0]
-    order = random_state.permutation(n_rows)
-    n_valid = int(round(validation_fraction * n_rows))
-    use_validation = (
-        max_epochs > 0 and n_rows >= MIN_ROWS_FOR_VALIDATION and n_valid >= 1
-    )
-    if use_validation:
-        valid_rows, train_rows = np.sort(order[:n_valid]), np.sort(order[n_valid:])
-    else:
-        valid_rows, train_rows = None, np.arange(n_rows)
-
-    def subset(rows: np.ndarray) -> TagRows:
-        return TagRows(
-            tags[rows], None if target is None else target[rows], reconstruct
-        )
-
-    train_set = subset(train_rows)
     callbacks = list(callbacks or [])
-    if use_validation and patience:
-        callbacks.append(
-            StrictEarlyStopping(
-                monitor="valid_loss", patience=patience, load_best=True
-            )
-        )
+    if valid is not None and patience:
+        callbacks.append(StrictEarlyStopping(monitor="valid_loss",
+                                             patience=patience, load_best=True))
     if verbose >= 2:
         callbacks.append(ProgressBar())
-    net = InterruptibleNet(
-        module=EmbeddingWithHead(embedding, objective.n_outputs),
-        criterion=objective.criterion,
-        optimizer=torch.optim.AdamW,
-        optimizer__weight_decay=weight_decay,
+    net = net_class(
+        module=module,
+        criterion=criterion,
+        optimizer=optimizer,
         lr=lr,
         max_epochs=max_epochs,
         batch_size=batch_size,
+        iterator_train=BatchLoader,
         iterator_train__shuffle=True,
-        iterator_train__collate_fn=CollateTagRows(train_set),
-        iterator_valid__collate_fn=None,
-        train_split=None,
+        iterator_valid=BatchLoader,
+        train_split=split_train_valid if valid is not None else None,
         callbacks=callbacks,
         device=device,
         verbose=int(verbose >= 1),
+        **net_options,
     )
-    if use_validation:
-        valid_set = subset(valid_rows)
-        net.set_params(
-            train_split=predefined_split(valid_set),
-            iterator_valid__collate_fn=CollateTagRows(valid_set),
-        )
     if max_epochs > 0:
-        net.fit(train_set, y=None)
+        net.fit(TrainValid(train, valid) if valid is not None else train, y=None)
     else:
         net.initialize()
     net.module_.eval()
     return net
-
-
-@torch.no_grad()
-def embed_in_chunks(
-    module: EmbeddingWithHead, tags: TagMatrix, device: str, chunk_rows: int
-) -> np.ndarray:
-    """Apply the embedding to every row, ``chunk_rows`` rows at a time."""
-    module.eval()
-    n_rows = tags.shape[0]
-    if n_rows <= chunk_rows:
-        batch = matrix_rows_to_input(tags, slice(None))["tags"]
-        return module.embed(batch.to(device)).cpu().numpy()
-    out = np.empty((n_rows, module.embedding.output_dim), dtype=np.float32)
-    for start in range(0, n_rows, chunk_rows):
-        stop = min(start + chunk_rows, n_rows)
-        batch = matrix_rows_to_input(tags, slice(start, stop))["tags"]
-        out[start:stop] = module.embed(batch.to(device)).cpu().numpy()
-    return out

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._checks import InputError
+from ._optional import import_optional
 from ._progress import EpochProgressBar
 from ._table_stream import (
     TableChunkWriter,
@@ -25,6 +25,7 @@ from ._table_stream import (
     data_file_format,
     iter_table_chunks,
 )
+from .exceptions import InputError, OptionalDependencyError
 
 EXIT_USAGE = 2
 #: What ``sktagembed`` with no sub-command runs.
@@ -43,10 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = [DEFAULT_COMMAND, *argv]
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        check_options_used(args)
+        return args.run(fill_defaults(args))
     # Only errors that blame the input become one-line messages; anything
     # else is a bug and keeps its traceback.
-    except (UserError, InputError, OSError) as exc:
+    except (UserError, InputError, OptionalDependencyError, OSError) as exc:
         print(f"sktagembed: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -76,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "separated list (default: every boolean 0/1 column)")
     embed.add_argument("--target", default=None,
                        help="column to train the embedding on (supervised)")
+    embed.add_argument("--weighted", action="store_true", default=None,
+                       help="read non-negative tag values as weights instead "
+                            "of requiring 0/1")
     embed.add_argument("--drop-tags", action="store_true",
                        help="leave the tag columns out of the output")
     embed.add_argument("--save-model", type=Path, default=None,
@@ -120,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="folder for the plots (default: sktagembed-compare)")
     compare.add_argument("--map", choices=["pca", "tsne"], default="pca",
                          help="embedding map of the best method (default: pca)")
-    add_forecast_options(compare, epochs=8, max_rows=None)
+    add_forecast_options(compare, epochs=8)
     add_common_options(compare)
     compare.set_defaults(run=run_compare)
 
@@ -140,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="save the fitted model with joblib")
     forecast.add_argument("--out", type=Path, default=Path("sktagembed-forecast"),
                           help="folder for the plot")
-    add_forecast_options(forecast, epochs=5, max_rows=None)
+    add_forecast_options(forecast, epochs=5)
     add_common_options(forecast)
     forecast.set_defaults(run=run_forecast)
 
@@ -152,8 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_forecast_options(parser: argparse.ArgumentParser, *, epochs: int,
-                         max_rows: int | None) -> None:
+def add_forecast_options(parser: argparse.ArgumentParser, *, epochs: int) -> None:
     parser.add_argument("--horizon", type=int, default=24,
                         help="steps ahead to forecast (default: 24)")
     parser.add_argument("--lookback", type=int, default=96,
@@ -164,29 +168,62 @@ def add_forecast_options(parser: argparse.ArgumentParser, *, epochs: int,
                         help="TimeXer width (default: 32)")
     parser.add_argument("--epochs", type=int, default=epochs,
                         help=f"training epochs (default: {epochs})")
-    parser.add_argument("--max-rows", type=int, default=max_rows,
-                        help="use only the last rows of the file"
-                             + (f" (default: {max_rows})" if max_rows else ""))
+    parser.add_argument("--max-rows", type=int, default=None,
+                        help="use only the last rows of the file")
+
+
+#: Defaults of the options that only shape a fit, so that ``embed --model``
+#: can tell which of them a user set (and would see ignored).
+FIT_DEFAULTS = {"method": "sum", "dim": 16, "epochs": 50, "device": "auto",
+                "seed": 0}
 
 
 def add_embedding_options(parser: argparse.ArgumentParser) -> None:
     from .nn import METHODS
 
-    parser.add_argument("--method", default="sum", choices=METHODS,
+    parser.add_argument("--method", default=None, choices=METHODS,
                         help="embedding method (default: sum)")
-    parser.add_argument("--dim", type=int, default=16,
+    parser.add_argument("--dim", type=int, default=None,
                         help="embedding dimension (default: 16)")
-    parser.add_argument("--epochs", type=int, default=50,
+    parser.add_argument("--epochs", type=int, default=None,
                         help="training epochs (default: 50)")
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true",
                         help="print only results and errors")
-    parser.add_argument("--device", default="auto",
+    parser.add_argument("--device", default=None,
                         help="torch device: auto, cpu, cuda (default: auto)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=int, default=None,
                         help="random seed (default: 0)")
+
+
+def fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """Put the default of every fit option the user left unset."""
+    for name, default in FIT_DEFAULTS.items():
+        if getattr(args, name, default) is None:
+            setattr(args, name, default)
+    return args
+
+
+def check_options_used(args: argparse.Namespace) -> None:
+    """Options that the chosen command would ignore are errors."""
+    if getattr(args, "model", None) is not None:
+        ignored = [f"--{name.replace('_', '-')}" for name in
+                   ("method", "dim", "epochs", "target", "tags", "device",
+                    "seed", "save_model", "weighted")
+                   if getattr(args, name) is not None]
+        if ignored:
+            raise UserError(
+                f"{', '.join(ignored)} cannot be used with --model, which embeds "
+                "with the saved transformer as it was fitted"
+            )
+    if getattr(args, "command", None) == "compare" and args.file is None and (
+            args.tags_file is not None):
+        raise UserError(
+            "--tags-file needs a data FILE; without one, compare runs on the "
+            "bundled data set with its own tags"
+        )
 
 
 def positive_int(text: str) -> int:
@@ -204,26 +241,17 @@ def positive_int(text: str) -> int:
 
 
 def read_table(path: Path) -> pd.DataFrame:
+    """A whole CSV or Parquet table; unreadable files are user errors."""
     if not path.exists():
         raise UserError(f"file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if data_file_format(path) == "csv":
         try:
             return pd.read_csv(path)
         except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError
             raise UserError(f"{path}: not a readable CSV file ({exc})") from exc
-    if suffix in (".parquet", ".pq"):
-        return _read_parquet(path)
-    raise UserError(f"{path}: unsupported file type {suffix!r}; use .csv or .parquet")
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
+    import_optional("pyarrow", "Reading Parquet files")
     try:
         return pd.read_parquet(path)
-    except ImportError as exc:
-        raise UserError(
-            f"reading {path} needs a Parquet engine: pip install pyarrow"
-        ) from exc
     except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid, ArrowIOError
         raise UserError(f"{path}: not a readable Parquet file ({exc})") from exc
 
@@ -242,16 +270,39 @@ def find_tag_columns(frame: pd.DataFrame, spec: str | None,
         if not columns:
             raise UserError(f"no column starts with the tag prefix {spec!r}")
         return columns
-    columns = [
-        column for column in frame.columns
-        if column not in exclude and _is_binary(frame[column])
-    ]
+    candidates = [column for column in frame.columns if column not in exclude]
+    columns = [column for column in candidates if _is_binary(frame[column])]
+    for column in candidates:
+        stray = _stray_value(frame[column])
+        if stray is not None:
+            value, row = stray
+            print(f"sktagembed: warning: column {column!r} is 0/1 but for the "
+                  f"value {value} at row {row}, so it is not read as a tag; fix "
+                  "the file, or name the tag columns with --tags (and pass "
+                  "--weighted to read weights)", file=sys.stderr)
     if not columns:
         raise UserError(
             "no tag columns found: no column holds only 0/1 or true/false "
             "values; name them with --tags"
         )
     return columns
+
+
+def _stray_value(series: pd.Series) -> tuple[object, int] | None:
+    """The first value and row that keep a mostly 0/1 numeric column (at
+    least half of its values) from being a tag column; None otherwise."""
+    if pd.api.types.is_bool_dtype(series.dtype) or not (
+            pd.api.types.is_numeric_dtype(series.dtype)):
+        return None
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    known = ~np.isnan(values)
+    binary = np.isin(values, (0, 1))
+    n_known = int(known.sum())
+    if n_known == 0 or binary.sum() == n_known or binary.sum() * 2 < n_known:
+        return None
+    row = int(np.flatnonzero(known & ~binary)[0])
+    value = values[row]
+    return (int(value) if float(value).is_integer() else value), row
 
 
 def _is_binary(series: pd.Series) -> bool:
@@ -305,10 +356,11 @@ def run_embed(args: argparse.Namespace) -> int:
                 embedded = transformer.transform(chunk[tag_columns])
             except InputError as exc:
                 if args.chunk_size is None:
-                    raise
+                    raise UserError(cli_message(exc)) from exc
                 # Row numbers in the message count from the chunk's start.
                 raise UserError(f"in the chunk of rows {chunk.index[0]}-"
-                                f"{chunk.index[-1]} of {args.file}: {exc}") from exc
+                                f"{chunk.index[-1]} of {args.file}: "
+                                f"{cli_message(exc)}") from exc
             kept = chunk.drop(columns=tag_columns) if args.drop_tags else chunk
             writer.write(pd.concat([kept, embedded.set_index(kept.index)], axis=1))
             bar.update(len(chunk))
@@ -343,14 +395,30 @@ def fit_embedding(frame: pd.DataFrame | None, args: argparse.Namespace):
     transformer = TagEmbeddingTransformer(
         args.method,
         embedding_dim=args.dim,
+        weighted=bool(args.weighted),
         max_epochs=args.epochs,
         device=args.device,
         random_state=args.seed,
         callbacks=[EpochProgressBar("fitting the embedding", disable=args.quiet)],
     )
     y = None if args.target is None else frame[args.target]
-    transformer.fit(frame[tag_columns], y)
+    try:
+        transformer.fit(frame[tag_columns], y)
+    except InputError as exc:
+        raise UserError(cli_message(exc)) from exc
     return transformer, tag_columns
+
+
+def cli_message(exc: InputError) -> str:
+    """An input error in the command line's terms (its options, not the
+    Python API's parameters)."""
+    from .tags import NonBinaryTagError
+
+    if isinstance(exc, NonBinaryTagError):
+        return (f"tag column {exc.column!r} holds the value {exc.value} at row "
+                f"{exc.row}; tag columns must be 0/1: fix the file, or pass "
+                "--weighted to read non-negative values as tag weights")
+    return str(exc)
 
 
 def load_embedding_model(path: Path):
@@ -430,11 +498,7 @@ def standardised(frame: pd.DataFrame, n_fit_rows: int) -> pd.DataFrame:
 
 def load_plotting():
     """The plotting module on a file-only backend, or a one-line error."""
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise UserError("plots need matplotlib: pip install sktagembed[plot]") from exc
-    matplotlib.use("Agg")
+    import_optional("matplotlib", "Plotting").use("Agg")
     from . import plotting
 
     return plotting
@@ -442,10 +506,9 @@ def load_plotting():
 
 def run_compare(args: argparse.Namespace) -> int:
     from sklearn.model_selection import TimeSeriesSplit
-    from tqdm.auto import tqdm
 
+    from ._forecast_frame import make_forecast_frame
     from .nn import METHODS
-    from .timexer import make_forecast_frame
 
     plotting = load_plotting()
     if args.file is None:
@@ -530,7 +593,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_forecast(args: argparse.Namespace) -> int:
-    from .timexer import make_forecast_frame
+    from ._forecast_frame import make_forecast_frame
 
     plotting = load_plotting()
     frame = read_series(args.file, args.target, args.max_rows)

@@ -9,7 +9,7 @@ from a bug.
 from __future__ import annotations
 
 __all__ = ["InputError", "InputTypeError", "InputValueError",
-           "VersionMismatchWarning"]
+           "OptionalDependencyError", "VersionMismatchWarning"]
 
 
 class InputError(Exception):
@@ -27,6 +27,23 @@ class InputValueError(InputError, ValueError):
 
 class InputTypeError(InputError, TypeError):
     """A value the caller passed has the wrong type (it is a :class:`TypeError`)."""
+
+
+class OptionalDependencyError(ImportError):
+    """An optional dependency that the requested feature needs is missing.
+
+    The message ends with the one-line install command, such as
+    ``pip install "sktagembed[plot]"``.
+
+    Attributes
+    ----------
+    package : str
+        The missing package.
+    """
+
+    def __init__(self, message: str, package: str):
+        super().__init__(message, name=package)
+        self.package = package
 
 
 class VersionMismatchWarning(UserWarning):

@@ -10,17 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._optional import import_optional
+
 EMBEDDING_MAPS = ("pca", "tsne")
 
 
 def _pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "Plotting needs matplotlib: pip install sktagembed[plot]"
-        ) from exc
-    return plt
+    return import_optional("matplotlib.pyplot", "Plotting")
 
 
 def _figure_and_axes(ax, figsize):

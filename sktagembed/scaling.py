@@ -16,15 +16,10 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_int
+from ._optional import import_optional
+from ._params import check_int
 
-try:
-    from distributed import WorkerPlugin
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "sktagembed.scaling needs Dask's distributed scheduler: "
-        'pip install "sktagembed[dask]"'
-    ) from exc
+WorkerPlugin = import_optional("distributed", "sktagembed.scaling").WorkerPlugin
 
 __all__ = ["TorchThreads"]
 

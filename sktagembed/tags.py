@@ -28,10 +28,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import torch
 
-from ._checks import InputTypeError, InputValueError, first_flagged_cell
-from .nn import TagBags
+from ._checks import check_unique_columns, first_flagged_cell
+from .exceptions import InputTypeError, InputValueError
 
 #: Up to this many tags a dense input gives a dense tag matrix.
 DENSE_MAX_TAGS = 4096
@@ -43,6 +42,18 @@ _FALSE_STRINGS = {"false"}
 _LIST_TYPES = (list, tuple, set, frozenset, np.ndarray)
 
 TagMatrix = np.ndarray | sp.csr_matrix
+
+
+class NonBinaryTagError(InputValueError):
+    """A tag column holds a value other than 0/1 while ``weighted=False``."""
+
+    def __init__(self, column: str, value, row: int):
+        self.column, self.value, self.row = column, _plain(value), row
+        super().__init__(
+            f"Column {column!r} contains the value {self.value} at row {row}; "
+            "tag columns must be 0/1 or boolean (pass weighted=True for tag "
+            "weights)."
+        )
 
 
 class TagSchema:
@@ -78,6 +89,11 @@ class TagSchema:
     # -- fit -----------------------------------------------------------------
 
     def fit(self, X) -> TagSchema:
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X) -> TagMatrix:
+        """Learn the tags of ``X`` and return its tag matrix (checked once)."""
         if self.handle_unknown not in ("ignore", "error"):
             raise InputValueError(
                 "handle_unknown must be 'ignore' or 'error', got "
@@ -104,11 +120,7 @@ class TagSchema:
         self._sparse_input = sp.issparse(X)
         if isinstance(X, pd.DataFrame):
             self._columns = [str(c) for c in X.columns]
-            duplicated = pd.Index(self._columns)[pd.Index(self._columns).duplicated()]
-            if len(duplicated):
-                raise InputValueError(
-                    f"X has duplicate column names: {sorted(set(duplicated))}."
-                )
+            check_unique_columns(self._columns)
             self.feature_names_in_ = (
                 np.asarray(X.columns, dtype=object)
                 if all(isinstance(c, str) for c in X.columns) else None
@@ -144,9 +156,7 @@ class TagSchema:
                 "column; rename the columns or labels so each tag is unique."
             )
         self.tag_names_ = names
-        # Validate the values of the training data itself.
-        self.transform(X)
-        return self
+        return self.transform(X)
 
     def _fit_column(self, name: str, column: pd.Series):
         _check_no_missing(name, column)
@@ -202,9 +212,6 @@ class TagSchema:
         if len(self.tag_names_) <= DENSE_MAX_TAGS:
             return matrix.toarray()
         return matrix
-
-    def fit_transform(self, X) -> TagMatrix:
-        return self.fit(X).transform(X)
 
     def _check_columns(self, X) -> None:
         if X.shape[1] != self.n_features_in_ and not isinstance(X, pd.DataFrame):
@@ -282,18 +289,18 @@ class TagSchema:
             )
         if self.weighted:
             bad = values < 0
-            prefix = "Negative values in data: c"
-            rule = "tag weights must be non-negative"
+            if bad.any():
+                row, column = first_flagged_cell(bad)
+                raise InputValueError(
+                    f"Negative values in data: column {names[column]!r} contains "
+                    f"the value {_plain(values[row, column])} at row {row}; tag "
+                    "weights must be non-negative."
+                )
         else:
             bad = (values != 0) & (values != 1)
-            prefix, rule = "C", ("tag columns must be 0/1 or boolean (pass "
-                                 "weighted=True for tag weights)")
-        if bad.any():
-            row, column = first_flagged_cell(bad)
-            raise InputValueError(
-                f"{prefix}olumn {names[column]!r} contains the value "
-                f"{_plain(values[row, column])} at row {row}; {rule}."
-            )
+            if bad.any():
+                row, column = first_flagged_cell(bad)
+                raise NonBinaryTagError(names[column], values[row, column], row)
         huge = np.abs(values) > FLOAT32_MAX  # only weights can get here
         if huge.any():
             row, column = first_flagged_cell(huge)
@@ -332,8 +339,7 @@ class TagSchema:
                 prefix, rule = "C", (f"weights must fit in float32 (at most "
                                      f"{FLOAT32_MAX:.4g})")
             else:
-                prefix, rule = "C", ("tag values must be 0/1 (pass weighted=True "
-                                     "for weights)")
+                raise NonBinaryTagError(column, value, row)
             raise InputValueError(
                 f"{prefix}olumn {column!r} contains the value {_plain(value)} at "
                 f"row {row}; {rule}."
@@ -375,24 +381,6 @@ class TagSchema:
                 f"Column {column!r} contains values not seen in fit: {values}; "
                 "pass handle_unknown='ignore' to give them no tag."
             )
-
-
-def tag_matrix_to_bags(matrix: TagMatrix) -> TagBags:
-    """The rows of a tag matrix as :class:`~sktagembed.nn.TagBags`.
-
-    Weights are omitted (``None``) when every stored value is 1.
-    """
-    csr = sp.csr_matrix(matrix, dtype=np.float32)
-    csr.eliminate_zeros()
-    csr.sort_indices()
-    weights = None
-    if not np.all(csr.data == 1):
-        weights = torch.from_numpy(csr.data.copy())
-    return TagBags(
-        torch.from_numpy(csr.indices.astype(np.int64)),
-        torch.from_numpy(csr.indptr[:-1].astype(np.int64)),
-        weights,
-    )
 
 
 # -- helpers -------------------------------------------------------------------

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -16,17 +14,19 @@ from torch import nn
 
 from ._checks import (
     FeatureNameRecorder,
-    InputValueError,
     check_feature_names,
-    check_option,
+    check_input_features,
+    check_target,
     check_training_params,
 )
+from ._params import check_option
 from ._persistence import PersistenceMixin
-from ._pretrained import load_pretrained_table
 from ._table_io import write_tag_table
+from ._tag_embedding import build_tag_module, single_tag_table
+from ._tag_training import Objective, embed_in_chunks, train_tag_embedding
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
-from ._training import Objective, embed_in_chunks, train_tag_embedding
-from .nn import METHODS, TagBags, build_tag_embedding, infer_hierarchy
+from .exceptions import InputValueError
+from .nn import METHODS
 from .tags import TagSchema, as_tag_table
 
 OBJECTIVES = ("auto", "regression", "classification", "reconstruction")
@@ -233,8 +233,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
             handle_unknown=self.handle_unknown,
             weighted=self.weighted,
             separator=self.separator,
-        ).fit(X)
-        tags = schema.transform(X)
+        )
+        tags = schema.fit_transform(X)
         objective = self._resolve_objective(y, tags)
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
@@ -256,11 +256,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
                 verbose=self.verbose,
                 callbacks=self.callbacks,
             )
-        module = net.module_
-        single_tags = _one_tag_per_row(len(schema.tag_names_))
-        with torch.no_grad():
-            table = module.embedding(single_tags.to(device)).cpu().numpy()
-        names_out = _output_names(module.embedding.output_dim, self.method)
+        embeddings = single_tag_table(net.module_.embedding, schema.tag_names_,
+                                      self.method)
 
         self.schema_ = schema
         self.tag_names_ = list(schema.tag_names_)
@@ -268,10 +265,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         self.objective_ = objective.name
         self.device_ = device
         self.net_ = net
-        self.embeddings_ = pd.DataFrame(
-            table, index=pd.Index(self.tag_names_, name="tag"), columns=names_out
-        )
-        self._names_out = names_out
+        self.embeddings_ = embeddings
         self._record_fitted_versions()
         return self
 
@@ -311,7 +305,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         if y is None:
             raise InputValueError(f"objective={objective!r} needs y; got y=None.")
         if objective == "classification":
-            y = _check_target(y, tags.shape[0], numeric=False)
+            y = check_target(y, tags.shape[0], numeric=False)
             if y.ndim != 1:
                 raise InputValueError(
                     "objective='classification' needs a 1-D y, got shape "
@@ -322,7 +316,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
             return Objective(
                 "classification", max(n_classes, 2), nn.CrossEntropyLoss, codes
             )
-        y = _check_target(y, tags.shape[0], numeric=True)
+        y = check_target(y, tags.shape[0])
         target = y.reshape(len(y), -1)
         # Standardising does not depend on the scale; dividing by the largest
         # magnitude first keeps the variance of huge targets finite.
@@ -334,29 +328,16 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         return Objective("regression", target.shape[1], nn.MSELoss, target)
 
     def _build_module(self, tags, tag_names, rng):
-        hierarchy = self.hierarchy
-        if isinstance(hierarchy, str) and hierarchy == "infer":
-            hierarchy = infer_hierarchy(tags, tag_names=tag_names)
-        pretrained = None
-        if self.method == "pretrained":
-            pretrained = load_pretrained_table(
-                self.pretrained,
-                tag_names,
-                handle_missing=self.handle_missing,
-                embedding_dim=self.embedding_dim,
-                random_state=rng,
-            )
-        return build_tag_embedding(
-            self.method,
-            len(tag_names),
-            self.embedding_dim,
+        return build_tag_module(
+            self.method, tags, tag_names, self.embedding_dim,
+            random_state=rng,
+            handle_missing=self.handle_missing,
             pooling=self.pooling,
             num_heads=self.num_heads,
             hidden_dim=self.hidden_dim,
             dropout=self.dropout,
-            hierarchy=hierarchy,
-            tag_names=tag_names,
-            pretrained=pretrained,
+            hierarchy=self.hierarchy,
+            pretrained=self.pretrained,
             freeze=self.freeze,
         )
 
@@ -431,14 +412,17 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Ignored except for validation against ``feature_names_in_``.
+            Checked against the input columns seen in ``fit``
+            (``feature_names_in_``, or their number); the output names do
+            not depend on them.
 
         Returns
         -------
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self)
-        return np.asarray(self._names_out, dtype=object)
+        check_input_features(self, input_features)
+        return np.asarray(self.embeddings_.columns, dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -448,42 +432,3 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.requires_fit = True
         return tags
-
-
-def _check_target(y, n_rows: int, *, numeric: bool) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim == 0:  # a scalar, or a sparse matrix
-        raise InputValueError(
-            f"y must be array-like of shape (n_samples,) or (n_samples, "
-            f"n_targets), got {type(y.item()).__name__}."
-        )
-    if y.shape[0] != n_rows:
-        raise InputValueError(
-            f"y has {y.shape[0]} rows but X has {n_rows}; they must match."
-        )
-    if numeric:
-        try:
-            y = y.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InputValueError(
-                "y must be numeric for objective='regression'."
-            ) from exc
-        if not np.isfinite(y).all():
-            raise InputValueError("y contains NaN or infinity.")
-    elif pd.isna(y).any():
-        raise InputValueError("y contains missing values.")
-    return y
-
-
-def _one_tag_per_row(n_tags: int) -> TagBags:
-    indices = torch.arange(n_tags)
-    return TagBags(indices, indices.clone(), torch.ones(n_tags))
-
-
-def _output_names(n_output: int, method: str) -> list[str]:
-    if method in ("interaction", "bilinear"):
-        half = n_output // 2
-        return [f"embed_{i}" for i in range(half)] + [
-            f"pair_{i}" for i in range(half)
-        ]
-    return [f"embed_{i}" for i in range(n_output)]

@@ -116,10 +116,10 @@ def _safetensors_bytes(header: dict, body: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"abc", "too short"),
-    (struct.pack("<Q", 10**12) + b"{}", "header length"),
-    (struct.pack("<Q", 4) + b"nope", "not JSON"),
-    (_safetensors_bytes([1], b""), "not a JSON object"),
+    (b"abc", "header too small"),
+    (struct.pack("<Q", 10**12) + b"{}", "header too large"),
+    (struct.pack("<Q", 4) + b"nope", "invalid JSON"),
+    (_safetensors_bytes([1], b""), "invalid JSON|expected struct"),
     (_safetensors_bytes({"a": {"dtype": "F32", "shape": [1, 1],
                                "data_offsets": [0, 4]},
                          "b": {"dtype": "F32", "shape": [1, 1],
@@ -130,7 +130,7 @@ def _safetensors_bytes(header: dict, body: bytes) -> bytes:
      "2-D float"),
     (_safetensors_bytes({"embeddings": {"dtype": "F32", "shape": [2, 2],
                                         "data_offsets": [0, 16]}}, bytes(8)),
-     "do not fit"),
+     "not fully covered"),
     (_safetensors_bytes({"embeddings": {"dtype": "F32", "shape": [1, 1],
                                         "data_offsets": [0, 4]},
                          "__metadata__": {"tag_names": '["a", "b"]'}},

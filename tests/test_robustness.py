@@ -157,7 +157,7 @@ def interrupt_training(monkeypatch, module_class, after_calls=2):
 
 def module_class(kind):
     if kind == "transformer":
-        from sktagembed._training import EmbeddingWithHead
+        from sktagembed._tag_training import EmbeddingWithHead
 
         return EmbeddingWithHead
     from sktagembed.nn import TimeXer

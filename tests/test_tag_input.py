@@ -4,9 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import torch
 
 from sktagembed._pretrained import load_pretrained_table
-from sktagembed.tags import TagSchema, tag_matrix_to_bags
+from sktagembed._tag_training import rows_to_tensor
+from sktagembed.nn import sparse_to_bags
+from sktagembed.tags import TagSchema
 
 
 def test_boolean_frame_gives_the_same_matrix():
@@ -138,24 +141,38 @@ def test_empty_and_duplicate_inputs_are_rejected():
         TagSchema().fit(np.array([1, 0, 1]))
 
 
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support")
 @pytest.mark.parametrize("weighted", [False, True])
-def test_tag_matrix_to_bags_round_trip(weighted):
+def test_sparse_rows_reach_the_modules_as_the_same_bags(weighted):
     rng = np.random.default_rng(0)
     dense = (rng.random((20, 7)) < 0.3).astype(np.float32)
     dense[3] = 0
     if weighted:
         dense *= rng.random((20, 7)).astype(np.float32) * 3
-    for matrix in (dense, sp.csr_matrix(dense)):
-        bags = tag_matrix_to_bags(matrix)
-        rebuilt = np.zeros_like(dense)
-        ends = np.append(bags.offsets.numpy(), len(bags.indices))
-        weights = (np.ones(len(bags.indices)) if bags.per_sample_weights is None
-                   else bags.per_sample_weights.numpy())
-        for row in range(len(dense)):
-            for k in range(ends[row], ends[row + 1]):
-                rebuilt[row, bags.indices[k]] += weights[k]
-        np.testing.assert_allclose(rebuilt, dense)
-        assert (bags.per_sample_weights is None) == (not weighted)
+    unsorted = sp.csr_matrix(dense)
+    unsorted.indices[:2] = unsorted.indices[:2][::-1]  # row 0 out of order
+    unsorted.data[:2] = unsorted.data[:2][::-1]
+    unsorted.has_sorted_indices = False
+    rows = np.array([5, 3, 0, 19, 0])
+    for matrix in (sp.csr_matrix(dense), unsorted):
+        batch = rows_to_tensor(matrix, rows)
+        assert batch.layout == torch.sparse_coo
+        for sparse in (batch, batch.to_sparse_csr()):
+            bags = sparse_to_bags(sparse)
+            rebuilt = np.zeros((len(rows), 7), dtype=np.float32)
+            ends = np.append(bags.offsets.numpy(), len(bags.indices))
+            for row in range(len(rows)):
+                for k in range(ends[row], ends[row + 1]):
+                    rebuilt[row, bags.indices[k]] += bags.per_sample_weights[k]
+            np.testing.assert_allclose(rebuilt, dense[rows])
+    dense_batch = rows_to_tensor(dense, rows)
+    assert dense_batch.layout == torch.strided
+    np.testing.assert_array_equal(dense_batch.numpy(), dense[rows])
+
+
+def test_sparse_to_bags_rejects_dense_tensors():
+    with pytest.raises(TypeError, match="sparse COO or CSR"):
+        sparse_to_bags(torch.ones(2, 3))
 
 
 # -- pretrained tables ----------------------------------------------------------

@@ -16,13 +16,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
-from sktagembed.timexer import (
-    WindowDataset,
-    _flatten_forecast,
-    _Layout,
-    _Series,
-    calendar_features,
-)
+from sktagembed._forecast_frame import calendar_features
+from sktagembed._layout import ColumnLayout
+from sktagembed._series import SeriesIndex
+from sktagembed._windows import WindowDataset, flatten_forecast
 
 SMALL = {"lookback": 8, "patch_len": 4, "d_model": 8, "n_heads": 2, "d_ff": 16,
          "max_epochs": 2, "batch_size": 16, "random_state": 0}
@@ -82,13 +79,13 @@ def test_window_gathering_matches_naive_windows(interleaved, endogenous):
     data = rng.normal(size=(n_rows, 3)).astype(np.float32)
     groups = (np.arange(n_rows) % 3 if interleaved
               else np.repeat([0, 1, 2], [10, 17, 13]))
-    series = _Series.from_groups(groups, n_rows)
+    series = SeriesIndex.from_groups(groups, n_rows)
     columns = ["a", "b", "c"]
     exogenous = [c for c in columns if c != endogenous]
-    layout = _Layout(columns, [endogenous], exogenous, False, None, None, "MS")
+    layout = ColumnLayout(columns, [endogenous], exogenous, False, None, None)
     dataset = WindowDataset(torch.from_numpy(series.sorted(data)), series,
                             np.arange(n_rows), None, lookback, layout, "cpu")
-    inputs, _ = dataset.collate(list(range(n_rows)))
+    inputs, _ = dataset.batch(torch.arange(n_rows))
     gathered = torch.cat([inputs["exogenous"], inputs["endogenous"]], dim=2)
     order = [columns.index(c) for c in [*exogenous, endogenous]]
     for row in range(n_rows):
@@ -102,16 +99,16 @@ def test_windows_never_cross_a_series():
     groups = np.arange(n_rows) % 3
     X = pd.DataFrame({"a": groups.astype(float), "b": groups * 2.0,
                       "target": groups * 3.0})
-    series = _Series.from_groups(groups, n_rows)
+    series = SeriesIndex.from_groups(groups, n_rows)
     ends = series.full_window_ends(8)
     # Series of 30 rows each give 30 - 8 + 1 full windows.
     assert len(ends) == 3 * 23
-    layout = _Layout(list(X.columns), ["target"], ["a", "b"], False, None, None,
-                     "MS")
+    layout = ColumnLayout(list(X.columns), ["target"], ["a", "b"], False, None,
+                          None)
     data, series = layout.read(X, groups, None)
     dataset = WindowDataset(torch.from_numpy(series.sorted(data)), series, ends,
                             None, 8, layout, "cpu")
-    inputs, _ = dataset.collate(list(range(len(ends))))
+    inputs, _ = dataset.batch(torch.arange(len(ends)))
     for window, row in zip(inputs["exogenous"], ends, strict=True):
         assert torch.all(window[:, 0] == groups[row])
 
@@ -128,7 +125,7 @@ def test_panel_by_groups_and_by_group_column_agree():
 
 def test_validation_is_the_chronologically_last_fraction():
     rows = np.arange(100)
-    series = _Series.from_groups(np.repeat([0, 1], 50), 100)
+    series = SeriesIndex.from_groups(np.repeat([0, 1], 50), 100)
     train, valid = series.split_last(rows, 0.2)
     np.testing.assert_array_equal(valid, np.r_[40:50, 90:100])
     np.testing.assert_array_equal(train, np.r_[0:40, 50:90])
@@ -249,7 +246,7 @@ def test_tag_options_reach_the_tag_module(method, options):
     if method == "pretrained":  # frozen, aligned by name
         np.testing.assert_allclose(table.to_numpy(),
                                    [[0.0, 1.0, 0.5, -0.5], [1.0, 0.0, 0.5, 0.5]])
-    with pytest.raises(ValueError, match="valid keys"):
+    with pytest.raises(ValueError, match="'bogus' is read by no method"):
         TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(), tag_method=method,
                          tag_options={"bogus": 1}).fit(X, y)
 
@@ -286,19 +283,19 @@ def test_calendar_features_are_scaled_like_the_papers_time_features():
 
 def test_m_mode_targets_are_one_block_of_steps_per_column():
     n_rows, steps = 20, 3
-    layout = _Layout(["a", "b"], ["a", "b"], ["a", "b"], False, None, None, "M")
+    layout = ColumnLayout(["a", "b"], ["a", "b"], ["a", "b"], False, None, None)
     data = torch.zeros(n_rows, 2)
     y = torch.arange(n_rows * 2 * steps, dtype=torch.float32).reshape(n_rows, -1)
     rows = np.arange(4, n_rows)
-    dataset = WindowDataset(data, _Series.from_groups(None, n_rows), rows, y, 4,
+    dataset = WindowDataset(data, SeriesIndex.from_groups(None, n_rows), rows, y, 4,
                             layout, "cpu")
-    _, target = dataset.collate(list(range(len(rows))))
+    _, target = dataset.batch(torch.arange(len(rows)))
     assert target.shape == (len(rows), steps, 2)  # the model's (batch, steps, var)
     for b, row in enumerate(rows):
         for step in range(steps):
             for var in range(2):
                 assert target[b, step, var] == y[row, var * steps + step]
-    torch.testing.assert_close(_flatten_forecast(target), y[rows])
+    torch.testing.assert_close(flatten_forecast(target), y[rows])
 
 
 def test_m_mode_predicts_every_column():

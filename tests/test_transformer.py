@@ -297,10 +297,10 @@ def test_failed_refit_keeps_the_previous_fitted_state():
 
 
 def test_interrupted_fit_leaves_estimator_unfitted(monkeypatch):
-    from sktagembed import _training
+    from sktagembed import _tag_training
 
     calls = {"n": 0}
-    original = _training.EmbeddingWithHead.forward
+    original = _tag_training.EmbeddingWithHead.forward
 
     def interrupt_on_third_batch(self, tags):
         calls["n"] += 1
@@ -308,7 +308,7 @@ def test_interrupted_fit_leaves_estimator_unfitted(monkeypatch):
             raise KeyboardInterrupt
         return original(self, tags)
 
-    monkeypatch.setattr(_training.EmbeddingWithHead, "forward",
+    monkeypatch.setattr(_tag_training.EmbeddingWithHead, "forward",
                         interrupt_on_third_batch)
     emb = make("sum", batch_size=8, max_epochs=5)
     with pytest.raises(KeyboardInterrupt):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-from .._checks import InputValueError
+from ..exceptions import InputValueError
 
 SENSOR_TYPES = ("Temperature", "Pressure", "Humidity")
 LOCATIONS = ("North", "South", "East")

@@ -5,9 +5,9 @@ Every module maps a batch of tag rows, dense ``(n, K)`` or sparse
 scikit-learn.
 """
 
-from ._bags import TagBags, dense_to_bags
+from ._bags import TagBags, dense_to_bags, sparse_to_bags
 from ._base import TagEmbedding
-from ._registry import METHODS, build_tag_embedding
+from ._registry import METHOD_OPTIONS, METHODS, build_tag_embedding
 from .attention import AttentionTagEmbedding, MultiHeadTagEmbedding
 from .hierarchical import HierarchicalTagEmbedding, infer_hierarchy
 from .interaction import BilinearTagEmbedding, InteractionTagEmbedding
@@ -18,6 +18,7 @@ from .timexer import TimeXer
 
 __all__ = [
     "METHODS",
+    "METHOD_OPTIONS",
     "AttentionTagEmbedding",
     "BilinearTagEmbedding",
     "HierarchicalTagEmbedding",
@@ -33,4 +34,5 @@ __all__ = [
     "build_tag_embedding",
     "dense_to_bags",
     "infer_hierarchy",
+    "sparse_to_bags",
 ]

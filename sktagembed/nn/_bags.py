@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .._checks import InputTypeError, InputValueError
+from ..exceptions import InputTypeError, InputValueError
 
 
 class TagBags(NamedTuple):
@@ -81,6 +81,38 @@ def dense_to_bags(dense: Tensor) -> TagBags:
     counts = torch.bincount(rows, minlength=dense.shape[0])
     offsets = torch.cumsum(counts, 0) - counts
     return TagBags(cols, offsets, dense[rows, cols])
+
+
+def sparse_to_bags(sparse: Tensor) -> TagBags:
+    """Convert a sparse ``(n, K)`` tensor (COO or CSR) to :class:`TagBags`.
+
+    This is how a sparse tag matrix reaches the modules: build a torch sparse
+    tensor from it (for a SciPy CSR matrix, its ``indptr``, ``indices`` and
+    ``data``) and convert that. Stored zeros stay entries of weight 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sktagembed.nn import sparse_to_bags
+    >>> dense = torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
+    >>> bags = sparse_to_bags(dense.to_sparse())
+    >>> bags.indices.tolist(), bags.offsets.tolist()
+    ([0, 2, 1], [0, 2, 2])
+    """
+    if not isinstance(sparse, Tensor) or sparse.layout not in (
+        torch.sparse_coo, torch.sparse_csr
+    ) or sparse.ndim != 2:
+        raise InputTypeError(
+            "sparse_to_bags needs a 2-D torch sparse COO or CSR tensor, got "
+            f"{_describe(sparse)}."
+        )
+    if sparse.layout == torch.sparse_csr:
+        return TagBags(sparse.col_indices(), sparse.crow_indices()[:-1],
+                       sparse.values())
+    sparse = sparse.coalesce()  # row-major order, no repeated entries
+    rows, columns = sparse.indices()
+    counts = torch.bincount(rows, minlength=sparse.shape[0])
+    return TagBags(columns, torch.cumsum(counts, 0) - counts, sparse.values())
 
 
 def bag_sum(table: Tensor, tags: TagBatch, *, squared_weights: bool = False
@@ -167,9 +199,6 @@ def check_tags(tags: object, num_tags: int) -> TagBatch:
 
 def _describe(value: object) -> str:
     if isinstance(value, Tensor):
-        return f"shape {tuple(value.shape)} and dtype {value.dtype}"
+        layout = "" if value.layout == torch.strided else f", layout {value.layout}"
+        return f"shape {tuple(value.shape)} and dtype {value.dtype}{layout}"
     return type(value).__name__
-
-
-def num_rows(tags: TagBatch) -> int:
-    return tags.num_rows if isinstance(tags, TagBags) else int(tags.shape[0])

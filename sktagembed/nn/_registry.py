@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .._checks import InputValueError
+from ..exceptions import InputValueError
 from ._base import TagEmbedding
 from .attention import AttentionTagEmbedding, MultiHeadTagEmbedding
 from .hierarchical import HierarchicalTagEmbedding
@@ -25,6 +25,19 @@ METHODS = (
     "pretrained",
 )
 
+#: The options of :func:`build_tag_embedding` each method reads.
+METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "sum": ("pooling",),
+    "linear": (),
+    "multihead": ("num_heads",),
+    "interaction": (),
+    "mlp": ("hidden_dim", "dropout"),
+    "bilinear": (),
+    "attention": ("hidden_dim",),
+    "hierarchical": ("hierarchy", "tag_names"),
+    "pretrained": ("pretrained", "freeze"),
+}
+
 
 def build_tag_embedding(
     method: str,
@@ -43,7 +56,8 @@ def build_tag_embedding(
     """Build the tag-embedding module of ``method``.
 
     Every option is accepted for every method and passed only to the methods
-    that use it, so an estimator can forward all of its hyperparameters.
+    that use it (:data:`METHOD_OPTIONS`), so an estimator can forward all of
+    its hyperparameters.
 
     Parameters
     ----------

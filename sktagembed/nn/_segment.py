@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .._checks import InputValueError
-from ._bags import TagBags, TagBatch
+from ..exceptions import InputValueError
+from ._bags import TagBags, TagBatch, bag_sum
 
 #: Largest ``max(s) - min(s)`` (per head) for the global-shift fast path;
 #: ``exp(-50)`` is about 2e-22, far above float32's smallest normal number.
@@ -56,7 +56,7 @@ def softmax_pool(scores: Tensor, values: Tensor, tags: TagBatch) -> Tensor:
         table = torch.cat(
             [(shifted.unsqueeze(-1) * values).reshape(num_tags, -1), shifted], dim=1
         )
-        both = _bag(table, tags)
+        both = bag_sum(table, tags)
         numerator = both[:, : num_heads * head_dim].reshape(-1, num_heads, head_dim)
         total = both[:, num_heads * head_dim :].unsqueeze(-1)
         return numerator / torch.where(total > 0, total, 1.0)
@@ -80,7 +80,7 @@ def softmax_weights(scores: Tensor, tags: TagBatch) -> Tensor:
     if not _fast_path(scores):
         return _exact_softmax(scores, tags)
     shifted = torch.exp(scores - scores.detach().amax(dim=0))
-    total = _bag(shifted, tags)
+    total = bag_sum(shifted, tags)
     total = torch.where(total > 0, total, 1.0)
     if isinstance(tags, TagBags):
         entry = tags.weights(scores.dtype).unsqueeze(1) * shifted[tags.indices]
@@ -105,16 +105,6 @@ def _fast_path(scores: Tensor) -> bool:
     return bool(torch.isfinite(spread).all()) and bool(
         (spread <= MAX_SCORE_SPREAD).all()
     )
-
-
-def _bag(table: Tensor, tags: TagBatch) -> Tensor:
-    if isinstance(tags, TagBags):
-        weights = tags.per_sample_weights
-        return F.embedding_bag(
-            tags.indices, table, tags.offsets, mode="sum",
-            per_sample_weights=None if weights is None else weights.to(table.dtype),
-        )
-    return tags.to(table.dtype) @ table
 
 
 def _exact_softmax(scores: Tensor, tags: TagBatch) -> Tensor:

@@ -7,7 +7,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .._checks import InputValueError, check_int
+from .._params import check_int
+from ..exceptions import InputValueError
 from ._bags import TagBatch
 from ._base import TagEmbedding, normal_table
 from ._segment import check_non_negative, softmax_pool, softmax_weights

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .._checks import InputValueError
+from ..exceptions import InputValueError
 from ._bags import TagBags, TagBatch, bag_sum
 from ._base import TagEmbedding, normal_table
 

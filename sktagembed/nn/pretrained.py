@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._checks import InputValueError
+from ..exceptions import InputValueError
 from ._bags import TagBatch, bag_sum
 from ._base import TagEmbedding
 

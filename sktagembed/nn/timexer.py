@@ -24,7 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._checks import InputValueError, check_fraction, check_int, check_option
+from .._params import check_fraction, check_int, check_option
+from ..exceptions import InputValueError
 from ._base import TagEmbedding
 
 ACTIVATIONS = {"gelu": F.gelu, "relu": F.relu}

@@ -1,4 +1,10 @@
-"""Let glibc keep the memory one training step frees for the next step.
+"""Opt-in: let glibc keep the memory one training step frees for the next step.
+
+Nothing in sktagembed calls this module; a user who trains on the CPU can
+call :func:`adapt_heap_to_training` once, before training, to make every
+step of a small-batch TimeXer fit about a tenth faster on glibc systems. It
+changes the allocator of the whole process, which is why it is left to the
+user.
 
 Training on the CPU frees and re-allocates every gradient at every step.
 glibc's ``malloc`` gives the free memory at the top of its heap back to the
@@ -45,12 +51,25 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 def adapt_heap_to_training() -> bool:
-    """Raise glibc's dynamic thresholds by freeing one large block.
+    """Raise glibc's dynamic heap thresholds by freeing one large block.
+
+    Call it once before training on the CPU. It affects the whole process
+    for the rest of its life: up to 64 MiB of freed memory stays in the
+    process instead of going back to the operating system, as it would after
+    the process had freed any block of that size. Thresholds fixed through
+    ``MALLOC_*`` environment variables are left alone; on other C libraries
+    it does nothing. ``benchmarks/bench_timexer.py speed`` measures the gain.
 
     Returns
     -------
     bool
         Whether the block was freed (False on other C libraries).
+
+    Examples
+    --------
+    >>> from sktagembed.allocator import adapt_heap_to_training
+    >>> adapt_heap_to_training() in (True, False)
+    True
     """
     libc = _glibc()
     if libc is None:

@@ -1,0 +1,88 @@
+"""Rows grouped into series: where each row sits, and validation splits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import InputValueError
+
+
+class SeriesIndex:
+    """Rows of one or many series, stored contiguously in time order.
+
+    Parameters
+    ----------
+    order : ndarray or None
+        Rows sorted by series (stable, so time order within a series is
+        kept); None when the rows are stored as they come.
+    position : ndarray of shape (n_rows,)
+        Position of each row in the stored (sorted) data.
+    start : ndarray of shape (n_rows,)
+        Position of the first row of each row's series.
+    """
+
+    def __init__(self, order: np.ndarray | None, position: np.ndarray,
+                 start: np.ndarray):
+        self.order = order
+        self.position = position
+        self.start = start
+
+    @classmethod
+    def from_groups(cls, groups, n_rows: int) -> SeriesIndex:
+        """Index ``n_rows`` rows by their series ids (None: one series)."""
+        if groups is None:
+            return cls(None, np.arange(n_rows), np.zeros(n_rows, dtype=np.int64))
+        groups = np.asarray(groups)
+        if groups.shape != (n_rows,):
+            raise InputValueError(
+                f"groups must have one id per row of X ({n_rows}), got shape "
+                f"{groups.shape}."
+            )
+        if pd.isna(groups).any():
+            raise InputValueError("groups contains missing series ids.")
+        codes = pd.factorize(groups)[0]
+        if np.all(codes[1:] >= codes[:-1]):  # series already contiguous
+            return cls(None, np.arange(n_rows), _run_starts(codes))
+        order = np.argsort(codes, kind="stable")
+        position = np.empty(n_rows, dtype=np.int64)
+        position[order] = np.arange(n_rows)
+        return cls(order, position, _run_starts(codes[order])[position])
+
+    def sorted(self, data: np.ndarray) -> np.ndarray:
+        """``data`` rows in storage order."""
+        return data if self.order is None else data[self.order]
+
+    def full_window_ends(self, lookback: int) -> np.ndarray:
+        """Rows with at least ``lookback`` rows of their series up to them."""
+        return np.flatnonzero(self.position - self.start + 1 >= lookback)
+
+    def split_last(self, rows: np.ndarray, fraction: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Split rows into (train, valid): valid is the last ``fraction`` of
+        each series' rows, in time order (none from a series where that would
+        leave no training row). Vectorised: O(n log n) for any number of
+        series."""
+        if fraction == 0 or len(rows) < 2:
+            return rows, rows[:0]
+        stored = np.sort(self.position[rows])  # by series, then time
+        series_start = self.start[self._row_at(stored)]
+        first = np.flatnonzero(np.r_[True, series_start[1:] != series_start[:-1]])
+        counts = np.diff(np.r_[first, len(stored)])
+        n_valid = np.ceil(fraction * counts).astype(np.int64)
+        n_valid[n_valid >= counts] = 0
+        rank_from_end = np.repeat(first + counts, counts) - np.arange(len(stored))
+        valid = rank_from_end <= np.repeat(n_valid, counts)
+        to_row = self._row_at
+        return np.sort(to_row(stored[~valid])), np.sort(to_row(stored[valid]))
+
+    def _row_at(self, positions: np.ndarray) -> np.ndarray:
+        """Original row numbers of stored positions."""
+        return positions if self.order is None else self.order[positions]
+
+
+def _run_starts(codes: np.ndarray) -> np.ndarray:
+    """For sorted codes, the index where each element's run begins."""
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    counts = np.diff(np.r_[first, len(codes)])
+    return np.repeat(first, counts)
