@@ -69,7 +69,10 @@ class ColumnLayout:
                 )
             columns = [c for c in columns if c != group_column]
         if not columns:
-            raise InputValueError("X has no feature columns.")
+            raise InputValueError(
+                f"Found array with 0 feature(s) (shape={np.shape(X)}) while a "
+                "minimum of 1 is required: X has no feature columns."
+            )
         if mode == "M":
             if endogenous is not None:
                 raise InputValueError(
@@ -88,7 +91,8 @@ class ColumnLayout:
         if not exo and not calendar:
             raise InputValueError(
                 "TimeXer needs at least one exogenous column (or calendar=True); "
-                f"X only has the endogenous column {endo[0]!r}."
+                f"X has n_features={len(columns)}, only the endogenous column "
+                f"{endo[0]!r}."
             )
         return cls(columns, endo, exo, bool(calendar), tag_names, tag_matrix)
 
@@ -123,10 +127,7 @@ class ColumnLayout:
             values = X.iloc[:, positions].to_numpy(dtype=np.float32,
                                                    na_value=np.nan)
         else:
-            values = np.asarray(X)
-            if not (np.issubdtype(values.dtype, np.number)
-                    or values.dtype == np.bool_):
-                raise InputValueError(f"X must be numeric, got dtype {values.dtype}.")
+            values = X
         n_rows = values.shape[0]
         data = values
         if self.calendar or data.dtype != np.float32 or not data.flags.c_contiguous:
@@ -171,22 +172,51 @@ class ColumnLayout:
         return index
 
 
-def column_names(X) -> list[str]:
-    """The column names of a table (``x0, x1, ...`` for an array)."""
+def as_time_table(X):
+    """``X`` as a DataFrame or a 2-D numeric ndarray, or a clear error.
+
+    Array-likes are converted once (object arrays of numbers included);
+    sparse, complex, non-numeric and non-2-D input is rejected.
+    """
     if sp.issparse(X):
         raise InputTypeError(
             "X must be a DataFrame or a dense 2-D array, got a sparse matrix; "
             "pass X.toarray()."
         )
     if isinstance(X, pd.DataFrame):
-        return [str(c) for c in X.columns]
-    shape = np.shape(X)
-    if len(shape) != 2:
+        for name, dtype in X.dtypes.items():
+            if isinstance(dtype, np.dtype) and dtype.kind == "c":
+                raise InputValueError(
+                    f"Complex data not supported: column {str(name)!r} of X is "
+                    f"{dtype}."
+                )
+        return X
+    array = np.asarray(X)
+    if array.ndim != 2:
         raise InputValueError(
-            f"X must be 2-D (n_steps, n_vars), got shape {shape}. Reshape your "
-            "data with X.reshape(-1, 1) if it is a single series."
+            f"X must be 2-D (n_steps, n_vars), got shape {array.shape}. Reshape "
+            "your data with X.reshape(-1, 1) if it is a single series."
         )
-    return [f"x{i}" for i in range(shape[1])]
+    if array.dtype.kind == "c":
+        raise InputValueError("Complex data not supported: X is complex.")
+    if array.dtype == object:
+        try:
+            array = array.astype(np.float64)
+        except TypeError as exc:
+            raise InputTypeError(f"X must be numeric: {exc}") from exc
+        except ValueError as exc:
+            raise InputValueError(f"X must be numeric: {exc}") from exc
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise InputValueError(f"X must be numeric, got dtype {array.dtype}.")
+    return array
+
+
+def column_names(X) -> list[str]:
+    """The column names of a table from :func:`as_time_table` (``x0, x1,
+    ...`` for an array)."""
+    if isinstance(X, pd.DataFrame):
+        return [str(c) for c in X.columns]
+    return [f"x{i}" for i in range(X.shape[1])]
 
 
 def read_feature_tags(feature_tags, exogenous: list[str]
@@ -247,7 +277,8 @@ def _check_finite(data: np.ndarray, columns: list[str],
             name = columns[column] if column < len(columns) else "calendar"
             raise InputValueError(
                 f"Column {name!r} of X contains {data[row, column]} at row {row}; "
-                "X must be finite (fill or drop missing values first)."
+                "X must be finite (no NaN or infinity: fill or drop missing "
+                "values first)."
             )
         huge = np.abs(block) > MAX_MAGNITUDE
         if huge.any():

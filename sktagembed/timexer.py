@@ -16,7 +16,7 @@ from ._checks import (
     check_target,
     check_training_params,
 )
-from ._layout import MAX_MAGNITUDE, ColumnLayout
+from ._layout import MAX_MAGNITUDE, ColumnLayout, as_time_table
 from ._params import check_int, check_option
 from ._persistence import PersistenceMixin
 from ._tag_embedding import build_tag_module, check_method_options, single_tag_table
@@ -232,6 +232,12 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self : TimeXerRegressor
         """
         self._check_params()
+        X = as_time_table(X)
+        if y is None:
+            raise InputValueError(
+                "TimeXerRegressor requires y to be passed, but the target y is "
+                "None."
+            )
         feature_names = FeatureNameRecorder().record(X)
         layout = ColumnLayout.from_training_frame(
             X, endogenous=self.endogenous, mode=self.mode,
@@ -246,7 +252,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         if len(ends) == 0:
             raise InputValueError(
                 f"No series has the lookback={self.lookback} rows needed for one "
-                "training window; give more rows or a shorter lookback."
+                f"training window (X has n_samples={len(target)}); give more rows "
+                "or a shorter lookback."
             )
         net_class, net_options = self._net_class()
         device = net_options.pop("device")
@@ -398,6 +405,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_steps,) or (n_steps, n_outputs)
         """
         check_is_fitted(self)
+        X = as_time_table(X)
         check_feature_names(self, X)
         layout = self.layout_
         data, series = layout.read(X, groups, self.group_column)
@@ -407,7 +415,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         n_rows = data.shape[0]
         dataset = WindowDataset(data_tensor, series, np.arange(n_rows), None,
                                 self.lookback, layout, device)
-        out = np.empty((n_rows, self.n_outputs_), dtype=np.float32)
+        out = np.empty((n_rows, self.n_outputs_))
         with torch.no_grad():
             for start in range(0, n_rows, PREDICT_BATCH):
                 items = torch.arange(start, min(start + PREDICT_BATCH, n_rows))

@@ -69,6 +69,14 @@ def test_embed_with_prefix_target_and_drop_tags(tmp_path):
         (["embed", "{src}", "--model", "{src}", "-o", "x.csv"], "src.csv"),
         (["embed", "{garbled}", "--chunk-size", "1", "-o", "x.csv"],
          "not a readable table"),
+        (["embed", "{bad}", "--tags", "tag_0", "-o", "x.csv"],
+         "'tag_0' holds the value 2 at row 0; tag columns must be 0/1: fix the "
+         "file, or pass --weighted"),
+        (["embed", "{src}", "--model", "m.joblib", "--method", "mlp", "--dim",
+          "4", "-o", "x.csv"], "--method, --dim cannot be used with --model"),
+        (["embed", "{src}", "--model", "m.joblib", "--seed", "1", "-o", "x.csv"],
+         "--seed cannot be used with --model"),
+        (["compare", "--tags-file", "{src}"], "--tags-file needs a data FILE"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
@@ -227,3 +235,42 @@ def test_fit_rows_without_chunks_is_a_user_error(tmp_path, capsys):
     assert code == 2
     assert "--fit-rows needs --chunk-size" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_embed_names_a_mostly_binary_column_it_leaves_out(tmp_path, capsys):
+    table = feature_table(n_features=40)
+    table["tag_4"] = table["tag_4"].astype(int)
+    table.loc[7, "tag_4"] = 7  # one stray value in a tag column
+    source, out = tmp_path / "f.csv", tmp_path / "o.csv"
+    table.to_csv(source, index=False)
+    assert main(["embed", str(source), "--dim", "2", "--epochs", "1", "-o",
+                 str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "column 'tag_4' is 0/1 but for the value 7 at row 7" in err
+    assert "tag_4" in pd.read_csv(out).columns  # kept, but not embedded
+    model_tags = [f"tag_{i}" for i in range(6) if i != 4]
+    assert main(["embed", str(source), "--tags", ",".join(model_tags),
+                 "--dim", "2", "--epochs", "1", "-o", str(out), "--quiet"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_embed_reads_weights_with_weighted(tmp_path):
+    table = feature_table()
+    table["tag_0"] = table["tag_0"] * 2.5
+    source, out = tmp_path / "f.csv", tmp_path / "o.csv"
+    table.to_csv(source, index=False)
+    tags = ",".join(f"tag_{i}" for i in range(6))
+    assert main(["embed", str(source), "--tags", tags, "--weighted", "--dim",
+                 "2", "--epochs", "1", "--save-model", str(tmp_path / "m.joblib"),
+                 "-o", str(out), "--quiet"]) == 0
+    assert joblib.load(tmp_path / "m.joblib").weighted is True
+
+
+def test_demo_prints_the_learned_table_of_the_bundled_tags(capsys):
+    from sktagembed.datasets import load_etth1
+
+    assert main(["demo", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    _, tags = load_etth1()
+    for name in [*tags.columns, *tags.index]:
+        assert name in out

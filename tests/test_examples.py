@@ -1,20 +1,39 @@
-"""Every script in examples/ runs top to bottom (on small settings)."""
+"""Every script in examples/ runs top to bottom (on small settings) and prints
+what its story promises."""
 
+import re
 import runpy
 from pathlib import Path
 
 import pytest
 
+from sktagembed.nn import METHODS
+
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"))
 
+#: Patterns each example's output must contain.
+PROMISES = {
+    "01_embed_tag_table.py": [r"feature_00.*embed_0", r"tag_7"],
+    "02_grid_search_methods.py": [
+        *(rf"\b{m}\b" for m in METHODS if m != "pretrained"),
+        r"best: \{'features__tags__method': '\w+'"],
+    "03_timexer_with_tags.py": [
+        rf"tag_method={m}\s+test MSE \(standardised OT\): \d+\.\d+"
+        for m in ("None", "sum", "attention")],
+    "04_save_and_reload.py": [r"identical probabilities: True",
+                              r"reproduces the embedding: True"],
+}
 
-def test_there_are_examples():
-    assert EXAMPLES
+
+def test_every_example_has_its_promise():
+    assert sorted(PROMISES) == [path.name for path in EXAMPLES]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs(path, monkeypatch, capsys):
+def test_example_runs_and_prints_what_it_promises(path, monkeypatch, capsys):
     monkeypatch.setenv("SKTAGEMBED_EXAMPLES_FAST", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     runpy.run_path(str(path), run_name="__main__")
-    assert capsys.readouterr().out.strip()
+    out = capsys.readouterr().out
+    for pattern in PROMISES[path.name]:
+        assert re.search(pattern, out, flags=re.S), pattern

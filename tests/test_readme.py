@@ -1,22 +1,53 @@
-"""The README's Python blocks run as written, so the README never lies."""
+"""The README's Python blocks run as written, and give what the README says."""
 
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
 
 
-def test_readme_has_python_examples():
-    assert BLOCKS
+def quick_start(namespace, out):
+    namespace["quick_start_tags"] = namespace["tags"]  # a later block reuses it
+    vectors = namespace["vectors"]
+    assert vectors.shape == (4, 4) and vectors.dtype == np.float32  # "(4, 4) float32"
+    assert list(namespace["emb"].embeddings_.index) == ["price", "volume", "intraday"]
+
+
+def forecasting(namespace, out):
+    # "one 4-step forecast per row"
+    n_rows = len(namespace["X"]) - 400
+    assert f"({n_rows}, 4)" in out
+
+
+def sharing(namespace, out):
+    # The exported table read back without pickle is the learned table.
+    shared, emb = namespace["shared"], namespace["emb"]
+    shared.fit(namespace["quick_start_tags"])
+    np.testing.assert_allclose(shared.embeddings_.to_numpy(),
+                               emb.embeddings_.to_numpy(), rtol=1e-6)
+
+
+#: What each block promises, in README order.
+PROMISES = [quick_start, forecasting, sharing]
+
+
+def test_every_block_has_its_promise_checked():
+    assert len(BLOCKS) == len(PROMISES)
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_block_runs(index, tmp_path, monkeypatch):
+def test_readme_block_runs_and_keeps_its_promise(index, tmp_path, monkeypatch,
+                                                 capsys):
     # A reader runs the blocks in order in one session, from their own folder.
     monkeypatch.chdir(tmp_path)
     namespace = {}
     for number, block in enumerate(BLOCKS[:index + 1]):
+        capsys.readouterr()
         exec(compile(block, f"README.md block {number}", "exec"), namespace)
+        if number < index:
+            PROMISES[number](namespace, capsys.readouterr().out)
+    PROMISES[index](namespace, capsys.readouterr().out)

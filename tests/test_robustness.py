@@ -4,6 +4,7 @@ failed fits, concurrent inference, and no network at run time.
 The property-based tests of bad input are in ``test_fuzz.py``.
 """
 
+import os
 import pickle
 import subprocess
 import sys
@@ -137,6 +138,36 @@ def test_gpu_trained_pipeline_loads_and_predicts_on_cpu(tmp_path, kind):
     assert all(p.device.type == "cpu"
                for p in loaded_step.net_.module_.parameters())
     np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+LOAD_ON_CPU = """
+import sys, warnings
+import joblib, numpy as np, torch
+assert not torch.cuda.is_available()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # skorch's note that CUDA is gone
+    estimator, X = joblib.load(sys.argv[1])
+assert estimator.device_ == "cpu", estimator.device_
+infer = getattr(estimator, "transform", None) or estimator.predict
+np.save(sys.argv[2], infer(X))
+(sys.argv[2], out)
+"""
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("make", [fitted_transformer, fitted_timexer])
+def test_cuda_trained_model_predicts_the_same_on_a_cpu_only_machine(tmp_path, make):
+    estimator, X = make(device="cuda")
+    assert estimator.device_ == "cuda"
+    assert all(p.device.type == "cuda"
+               for p in estimator.net_.module_.parameters())
+    on_gpu = infer(estimator, X)
+    joblib.dump((estimator, X), tmp_path / "model.joblib")
+    subprocess.run([sys.executable, "-c", LOAD_ON_CPU, str(tmp_path / "model.joblib"),
+                    str(tmp_path / "out.npy")], check=True,
+                   env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), on_gpu,
+                               rtol=1e-4, atol=1e-5)
 
 
 # -- failed and interrupted fits -----------------------------------------------

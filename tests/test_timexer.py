@@ -123,14 +123,6 @@ def test_panel_by_groups_and_by_group_column_agree():
                                by_column.predict(with_column), rtol=1e-6)
 
 
-def test_validation_is_the_chronologically_last_fraction():
-    rows = np.arange(100)
-    series = SeriesIndex.from_groups(np.repeat([0, 1], 50), 100)
-    train, valid = series.split_last(rows, 0.2)
-    np.testing.assert_array_equal(valid, np.r_[40:50, 90:100])
-    np.testing.assert_array_equal(train, np.r_[0:40, 50:90])
-
-
 # -- tags -----------------------------------------------------------------------
 
 
@@ -399,3 +391,38 @@ def test_make_forecast_frame_has_no_leakage():
     _, last = make_forecast_frame(df, "price", horizon=2, all_steps=False,
                                   group_column="series")
     np.testing.assert_array_equal(last.to_numpy(), y.iloc[:, 1].to_numpy())
+
+
+# -- options that a mode or method would ignore ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"tag_method": "sum", "tag_options": {"hierarchy": {"price": ["volume"]}}},
+         "'hierarchy' is read by 'hierarchical'"),
+        ({"tag_method": "attention", "tag_options": {"pooling": "mean"}},
+         "'pooling' is read by 'sum'"),
+        ({"tag_method": "auto", "feature_tags": None,
+          "tag_options": {"pooling": "mean"}}, "without feature_tags"),
+        ({"mode": "M", "endogenous": "x1"}, "no effect in mode='M'"),
+    ],
+)
+def test_options_that_would_be_ignored_are_errors(params, match):
+    X, y = series_frame()
+    params = {"feature_tags": exogenous_tags(), **params}
+    with pytest.raises(ValueError, match=match):
+        TimeXerRegressor(**{**SMALL, **params}).fit(X, y)
+
+
+def test_tag_method_auto_uses_sum_and_none_is_the_plain_baseline():
+    X, y = series_frame()
+    auto = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags()).fit(X, y)
+    assert type(auto.net_.module_.tag_embedding).__name__ == "SumTagEmbedding"
+    assert list(auto.tag_embeddings_.index) == ["price", "volume"]
+    baseline = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
+                                tag_method=None).fit(X, y)
+    plain = TimeXerRegressor(**SMALL).fit(X, y)
+    assert baseline.net_.module_.tag_embedding is None
+    assert baseline.tag_embeddings_ is None
+    np.testing.assert_array_equal(baseline.predict(X), plain.predict(X))

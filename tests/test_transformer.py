@@ -356,8 +356,6 @@ def tag_pipeline(method="sum"):
 
 def test_grid_search_over_all_methods_ranks_them():
     X, y = feature_frame()
-    pipe = tag_pipeline()
-    grid = {"features__tags__method": list(METHODS)}
     # hierarchical and pretrained read their extra parameters from the grid.
     grid = [
         {"features__tags__method": [m for m in METHODS
@@ -367,12 +365,22 @@ def test_grid_search_over_all_methods_ranks_them():
         {"features__tags__method": ["pretrained"],
          "features__tags__pretrained": [method_params("pretrained")["pretrained"]]},
     ]
-    search = GridSearchCV(pipe, grid, cv=KFold(3), error_score="raise").fit(X, y)
-    ranked = pd.Series(search.cv_results_["rank_test_score"],
-                       index=search.cv_results_["param_features__tags__method"])
-    assert sorted(ranked.index) == sorted(METHODS)
-    assert ranked.min() == 1
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    search = GridSearchCV(tag_pipeline(), grid, cv=KFold(3),
+                          error_score="raise").fit(X, y)
+    results = pd.DataFrame(search.cv_results_).set_index(
+        "param_features__tags__method")
+    assert sorted(results.index) == sorted(METHODS)
+    # Ranks follow the mean scores, and the scores tell the methods apart.
+    by_score = results["mean_test_score"].rank(ascending=False, method="min")
+    np.testing.assert_array_equal(results["rank_test_score"], by_score)
+    # y is a sum of per-tag effects: a bag of tags (sum) explains it, while
+    # attention pooling (a weighted mean of the active tags) cannot.
+    assert results.loc["sum", "mean_test_score"] > 0.99
+    assert results.loc["attention", "mean_test_score"] < 0.9
+    assert results.loc["attention", "rank_test_score"] > results.loc[
+        "sum", "rank_test_score"]
+    assert search.best_params_["features__tags__method"] in results.index[
+        results["rank_test_score"] == 1]
 
 
 @pytest.mark.parametrize("method", ["sum", "attention", "interaction"])
