@@ -71,15 +71,32 @@ def test_tag_embeddings_are_added_to_exogenous_tokens():
     tags = torch.tensor([[1.0, 0, 0], [0, 1, 0], [0, 1, 1], [1, 0, 1]])
     embedding = build_tag_embedding("sum", 3, 5)
     model = small(tag_embedding=embedding, tag_matrix=tags)
-    tokens = model.exogenous_tag_tokens()
-    assert tokens.shape == (4, 16)
-    expected = model.tag_projection(tags @ embedding.weight)
-    torch.testing.assert_close(tokens, expected)
+    bags = model.feature_tag_bags()
+    torch.testing.assert_close(embedding(bags), tags @ embedding.weight)
     # Swapping two variables' tags changes the forecast: tokens carry identity.
+    swapped = small(tag_embedding=embedding, tag_matrix=tags[[1, 0, 2, 3]])
+    swapped.load_state_dict(model.state_dict() | {
+        k: v for k, v in swapped.state_dict().items() if k.startswith("tag_")})
     endogenous, exogenous = torch.randn(3, 24, 1), torch.randn(3, 24, 4)
-    before = model(endogenous, exogenous)
-    model.tag_matrix.copy_(tags[[1, 0, 2, 3]])
-    assert not torch.allclose(before, model(endogenous, exogenous))
+    assert not torch.allclose(model(endogenous, exogenous),
+                              swapped(endogenous, exogenous))
+    # Swapping the exogenous series along with their tags does not: tokens are
+    # an unordered set of (series, identity) pairs.
+    torch.testing.assert_close(model(endogenous, exogenous),
+                               swapped(endogenous, exogenous[:, :, [1, 0, 2, 3]]))
+
+
+def test_a_sparse_tag_matrix_gives_the_dense_result():
+    torch.manual_seed(0)
+    tags = torch.tensor([[1.0, 0, 0], [0, 1, 0], [0, 1, 1], [1, 0, 1]])
+    dense = small(tag_embedding=build_tag_embedding("attention", 3, 4),
+                  tag_matrix=tags)
+    sparse = small(tag_embedding=build_tag_embedding("attention", 3, 4),
+                   tag_matrix=tags.to_sparse())
+    sparse.load_state_dict(dense.state_dict())
+    endogenous, exogenous = torch.randn(3, 24, 1), torch.randn(3, 24, 4)
+    torch.testing.assert_close(dense(endogenous, exogenous),
+                               sparse(endogenous, exogenous))
 
 
 def test_gradients_reach_the_tag_embedding():
@@ -128,3 +145,80 @@ def test_normalise_matches_naive_standardisation_and_keeps_its_input(requires_gr
         np.testing.assert_allclose(x.grad.numpy(),
                                    np.broadcast_to(1 / naive_std, x.shape),
                                    rtol=1e-10)
+
+
+# -- future covariates, missing values, quantiles, series tags ---------------------
+
+
+def test_future_covariates_are_read_over_lookback_and_horizon():
+    torch.manual_seed(0)
+    model = small(n_future=2)
+    assert model.future_embedding.in_features == 24 + 3
+    shapes = capture_cross_attention_keys(model)
+    endogenous, exogenous = torch.randn(2, 24, 1), torch.randn(2, 24, 4)
+    future = torch.randn(2, 27, 2)
+    base = model(endogenous, exogenous, future=future)
+    assert shapes[0][1] == (2, 4 + 2, 16)  # one token per future variable
+    changed = future.clone()
+    changed[:, -1, 0] += 5.0  # the last horizon step of one covariate
+    assert not torch.allclose(base, model(endogenous, exogenous, future=changed))
+
+
+def test_missing_values_are_masked_and_never_give_nan():
+    torch.manual_seed(0)
+    model = small(missing_embedding=True)
+    endogenous, exogenous = torch.randn(4, 24, 1), torch.randn(4, 24, 4)
+    holes = endogenous.clone()
+    holes[0, 3:7, 0] = float("nan")
+    exo_holes = exogenous.clone()
+    exo_holes[:, ::5, 2] = float("nan")
+    out = model(holes, exo_holes)
+    assert torch.isfinite(out).all()
+    # Rows without holes are unchanged: the mask embedding of no missing
+    # value is zero, and statistics are per window.
+    torch.testing.assert_close(out[1:], model(endogenous[1:], exo_holes[1:]))
+    # The model is told where the holes are: filling them with the window
+    # mean by hand differs from leaving them missing.
+    filled = holes.clone()
+    filled[0, 3:7, 0] = holes[0, ~torch.isnan(holes[0, :, 0]), 0].mean()
+    assert not torch.allclose(out[0], model(filled, exo_holes)[0])
+
+
+def test_nan_aware_normalisation_matches_statistics_of_the_observed_values():
+    from sktagembed.nn.timexer import _prepare
+
+    x = torch.randn(3, 20, 2, dtype=torch.float64) * 4 + 1
+    x[0, :5, 0] = float("nan")
+    out, mask, mean, std = _prepare(x, True)
+    observed = x[0, 5:, 0]
+    torch.testing.assert_close(mean[0, 0, 0], observed.mean())
+    torch.testing.assert_close(std[0, 0, 0],
+                               torch.sqrt(observed.var(unbiased=False) + 1e-5))
+    assert torch.equal(out[0, :5, 0], torch.zeros(5, dtype=torch.float64))
+    assert mask[0, :5, 0].eq(1).all() and mask.sum() == 5
+    whole, _, whole_mean, _ = _prepare(x[1:], True)
+    torch.testing.assert_close(out[1:], whole)  # complete windows unchanged
+
+
+def test_quantiles_never_cross_and_the_median_is_the_point():
+    torch.manual_seed(0)
+    model = small(n_quantiles=5, median_index=2)
+    for parameter in model.head.parameters():  # large raw outputs of any sign
+        torch.nn.init.normal_(parameter, std=3.0)
+    out = model(torch.randn(8, 24, 1), torch.randn(8, 24, 4))
+    assert out.shape == (8, 3, 1, 5)
+    assert (out.diff(dim=-1) >= 0).all()
+
+
+def test_series_tags_join_every_endogenous_token():
+    torch.manual_seed(0)
+    for combine in ("add", "concat"):
+        model = small(series_tag_embedding=build_tag_embedding("sum", 3, 4),
+                      tag_combine=combine)
+        endogenous, exogenous = torch.randn(2, 24, 1), torch.randn(2, 24, 4)
+        tags = torch.tensor([[1.0, 0, 0], [0, 1, 1]])
+        out = model(endogenous, exogenous, series_tags=tags)
+        other = model(endogenous, exogenous, series_tags=tags[[1, 0]])
+        assert not torch.allclose(out, other)
+        torch.testing.assert_close(
+            out, model(endogenous, exogenous, series_tags=tags.to_sparse()))

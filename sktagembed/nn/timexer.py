@@ -13,12 +13,26 @@ forecast.
 Plain TimeXer's variate tokens carry no identity: a token says what a series
 did, not what the series *is*. With a tag table for the exogenous variables,
 each variate token here also gets the variable's learned tag embedding,
-projected to ``d_model`` and added to the token.
+projected to ``d_model`` and added to the token (or concatenated, then
+projected); with tags of the forecast series itself, its endogenous tokens
+get the series' tag embedding the same way.
+
+Beyond the paper, for forecasting as practitioners use it:
+
+- *known-future covariates*: a variable known over the horizon (a day-ahead
+  forecast, the calendar) is one more variate token, embedded from its
+  look-back **and** horizon values. It is still TimeXer's inverted embedding,
+  one token per variable read by cross-attention from the global token; the
+  token simply sees a longer window of a series that is known further.
+- *missing values*: NaN in a window is left out of its mean and standard
+  deviation, replaced by the window's mean (0 once normalised), and, with
+  ``missing_embedding=True``, the model is told where values are missing (a
+  linear embedding of each token's missing-value mask is added to it).
+- *quantiles*: the head predicts several quantile levels that never cross
+  (the median, plus sums of positive steps above and below it).
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 import torch.nn.functional as F
@@ -26,115 +40,42 @@ from torch import Tensor, nn
 
 from .._params import check_fraction, check_int, check_option
 from ..exceptions import InputValueError
+from ._bags import TagBags, dense_to_bags, sparse_to_bags
 from ._base import TagEmbedding
-
-ACTIVATIONS = {"gelu": F.gelu, "relu": F.relu}
-
-
-def sinusoidal_positions(length: int, d_model: int) -> Tensor:
-    """The fixed sine/cosine position table of the Transformer, ``(length, d)``."""
-    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
-    exponent = torch.arange(0, d_model, 2, dtype=torch.float32) / d_model
-    frequency = torch.exp(-math.log(10000.0) * exponent)
-    table = torch.zeros(length, d_model)
-    table[:, 0::2] = torch.sin(position * frequency)
-    table[:, 1::2] = torch.cos(position * frequency[: d_model // 2])
-    return table
-
-
-class MultiHeadAttention(nn.Module):
-    """Scaled dot-product attention with query/key/value/output projections.
-
-    The key and value projections (and the query's too, for self-attention)
-    run as one matrix product: fewer, larger products are markedly faster
-    for the small token counts of TimeXer.
-    """
-
-    def __init__(self, d_model: int, n_heads: int, dropout: float,
-                 self_attention: bool) -> None:
-        super().__init__()
-        self.n_heads = n_heads
-        self.self_attention = self_attention
-        if self_attention:
-            self.in_projection = nn.Linear(d_model, 3 * d_model)
-        else:
-            self.query = nn.Linear(d_model, d_model)
-            self.key_value = nn.Linear(d_model, 2 * d_model)
-        self.out = nn.Linear(d_model, d_model)
-        self.dropout = dropout
-
-    def forward(self, queries: Tensor, keys: Tensor) -> Tensor:
-        batch, n_queries, d_model = queries.shape
-        n_keys = keys.shape[1]
-        head = d_model // self.n_heads
-
-        def split(x: Tensor, length: int) -> Tensor:
-            return x.view(batch, length, self.n_heads, head).transpose(1, 2)
-
-        if self.self_attention:
-            q, k, v = self.in_projection(queries).chunk(3, dim=-1)
-        else:
-            q = self.query(queries)
-            k, v = self.key_value(keys).chunk(2, dim=-1)
-        attended = F.scaled_dot_product_attention(
-            split(q, n_queries), split(k, n_keys), split(v, n_keys),
-            dropout_p=self.dropout if self.training else 0.0,
-        )
-        return self.out(attended.transpose(1, 2).reshape(batch, n_queries, d_model))
-
-
-class TimeXerLayer(nn.Module):
-    """Self-attention over patches + global token, global-to-exogenous
-    cross-attention, then a feed-forward block; post-norm residuals."""
-
-    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float,
-                 activation: str) -> None:
-        super().__init__()
-        self.self_attention = MultiHeadAttention(d_model, n_heads, dropout, True)
-        self.cross_attention = MultiHeadAttention(d_model, n_heads, dropout, False)
-        self.feed_forward_in = nn.Linear(d_model, d_ff)
-        self.feed_forward_out = nn.Linear(d_ff, d_model)
-        self.norm_self = nn.LayerNorm(d_model)
-        self.norm_cross = nn.LayerNorm(d_model)
-        self.norm_out = nn.LayerNorm(d_model)
-        self.dropout = nn.Dropout(dropout)
-        self.activation = ACTIVATIONS[activation]
-
-    def forward(self, tokens: Tensor, exogenous: Tensor, n_endogenous: int
-                ) -> Tensor:
-        # tokens: (batch * n_endogenous, n_patches + 1, d); the last is global.
-        tokens = self.norm_self(
-            tokens + self.dropout(self.self_attention(tokens, tokens))
-        )
-        global_token = tokens[:, -1:, :]
-        # All endogenous variables' global tokens of one sample attend together
-        # to that sample's exogenous tokens.
-        queries = global_token.reshape(exogenous.shape[0], n_endogenous, -1)
-        attended = self.dropout(self.cross_attention(queries, exogenous))
-        global_token = self.norm_cross(
-            global_token + attended.reshape(global_token.shape)
-        )
-        tokens = torch.cat([tokens[:, :-1, :], global_token], dim=1)
-        hidden = self.dropout(self.activation(self.feed_forward_in(tokens)))
-        return self.norm_out(tokens + self.dropout(self.feed_forward_out(hidden)))
+from ._timexer_layers import (
+    ACTIVATIONS,
+    TAG_COMBINES,
+    TagTokens,
+    TimeXerLayer,
+    sinusoidal_positions,
+)
 
 
 class TimeXer(nn.Module):
-    """The TimeXer forecaster, optionally with tag-embedded exogenous tokens.
+    """The TimeXer forecaster, with optional tags, future covariates,
+    missing values and quantiles.
 
     Parameters
     ----------
     lookback : int
         Length ``L`` of the input window.
     horizon : int
-        Number of forecast steps per endogenous variable.
+        Number of forecast steps ``H`` per endogenous variable.
     n_endogenous : int
         Endogenous variables (1 in the MS setting, all in the M setting).
     n_exogenous : int
-        Exogenous variate tokens taken from the input window (in the M setting
-        every variable is also exogenous).
+        Exogenous variate tokens read over the look-back window (in the M
+        setting every variable is also exogenous).
     n_calendar : int, default=0
         Calendar features given separately, each an extra variate token.
+    n_future : int, default=0
+        Known-future covariates, each a variate token read over the look-back
+        and the horizon (``L + H`` steps).
+    n_quantiles : int, default=1
+        Quantile levels per step, in increasing order of level; the median
+        is the one at ``median_index``. 1 gives a point forecast.
+    median_index : int, default=0
+        Position of the median among the ``n_quantiles`` levels.
     patch_len : int, default=16
         Patch length; must divide ``lookback``.
     d_model, n_heads, e_layers, d_ff : int
@@ -143,11 +84,20 @@ class TimeXer(nn.Module):
     activation : {"gelu", "relu"}, default="gelu"
     use_norm : bool, default=True
         Normalise each window by its own mean and standard deviation and
-        de-normalise the forecast with the endogenous statistics.
+        de-normalise the forecast with the endogenous statistics (unless the
+        forward pass is given the target's location and scale).
+    missing_embedding : bool, default=False
+        Tell the model where values are missing (NaN in the windows).
     tag_embedding : TagEmbedding, optional
-        Module embedding the exogenous variables' tags.
-    tag_matrix : Tensor of shape (n_exogenous, n_tags), optional
-        Tag rows of the exogenous variables, in token order.
+        Module embedding the tags of the exogenous and future variables.
+    tag_matrix : Tensor of shape (n_exogenous + n_future, n_tags), optional
+        Their tag rows, in token order (exogenous, then future); dense or a
+        sparse COO/CSR tensor (kept as bags, so ``n_tags`` may be large).
+    series_tag_embedding : TagEmbedding, optional
+        Module embedding the tags of each window's series; the forward pass
+        then takes ``series_tags``.
+    tag_combine : {"add", "concat"}, default="add"
+        How tag embeddings join their tokens.
 
     Examples
     --------
@@ -168,6 +118,9 @@ class TimeXer(nn.Module):
         n_exogenous: int,
         n_calendar: int = 0,
         *,
+        n_future: int = 0,
+        n_quantiles: int = 1,
+        median_index: int = 0,
         patch_len: int = 16,
         d_model: int = 128,
         n_heads: int = 8,
@@ -176,16 +129,25 @@ class TimeXer(nn.Module):
         dropout: float = 0.1,
         activation: str = "gelu",
         use_norm: bool = True,
+        missing_embedding: bool = False,
         tag_embedding: TagEmbedding | None = None,
         tag_matrix: Tensor | None = None,
+        series_tag_embedding: TagEmbedding | None = None,
+        tag_combine: str = "add",
     ) -> None:
         super().__init__()
         for name, value in (("lookback", lookback), ("horizon", horizon),
                             ("n_endogenous", n_endogenous), ("patch_len", patch_len),
                             ("d_model", d_model), ("n_heads", n_heads),
-                            ("e_layers", e_layers), ("d_ff", d_ff)):
+                            ("e_layers", e_layers), ("d_ff", d_ff),
+                            ("n_quantiles", n_quantiles)):
             check_int(value, name)
+        for name, value in (("n_exogenous", n_exogenous), ("n_calendar", n_calendar),
+                            ("n_future", n_future), ("median_index", median_index)):
+            check_int(value, name, minimum=0)
         check_fraction(dropout, "dropout")
+        check_option(activation, "activation", sorted(ACTIVATIONS))
+        check_option(tag_combine, "tag_combine", TAG_COMBINES)
         if lookback % patch_len:
             raise InputValueError(
                 f"lookback={lookback} must be divisible by patch_len={patch_len}."
@@ -194,24 +156,31 @@ class TimeXer(nn.Module):
             raise InputValueError(
                 f"d_model={d_model} must be divisible by n_heads={n_heads}."
             )
-        check_option(activation, "activation", sorted(ACTIVATIONS))
-        if n_exogenous + n_calendar < 1:
+        if n_exogenous + n_calendar + n_future < 1:
             raise InputValueError(
-                "TimeXer needs at least one exogenous or calendar token."
+                "TimeXer needs at least one exogenous, future or calendar token."
+            )
+        if median_index >= n_quantiles:
+            raise InputValueError(
+                f"median_index={median_index} must be below n_quantiles="
+                f"{n_quantiles}."
             )
         if (tag_embedding is None) != (tag_matrix is None):
             raise InputValueError("tag_embedding and tag_matrix go together.")
-        if tag_matrix is not None and tag_matrix.shape[0] != n_exogenous:
+        n_tagged = n_exogenous + n_future
+        if tag_matrix is not None and tag_matrix.shape[0] != n_tagged:
             raise InputValueError(
                 f"tag_matrix has {tag_matrix.shape[0]} rows but there are "
-                f"{n_exogenous} exogenous variables."
+                f"{n_tagged} exogenous and future variables."
             )
         self.lookback, self.horizon = lookback, horizon
         self.n_endogenous, self.n_exogenous = n_endogenous, n_exogenous
-        self.n_calendar = n_calendar
+        self.n_calendar, self.n_future = n_calendar, n_future
+        self.n_quantiles, self.median_index = n_quantiles, median_index
         self.patch_len = patch_len
         self.n_patches = lookback // patch_len
         self.use_norm = use_norm
+        self.missing_embedding = missing_embedding
 
         self.patch_embedding = nn.Linear(patch_len, d_model, bias=False)
         self.register_buffer(
@@ -219,33 +188,50 @@ class TimeXer(nn.Module):
         )
         self.global_tokens = nn.Parameter(torch.randn(1, n_endogenous, 1, d_model))
         self.variate_embedding = nn.Linear(lookback, d_model)
+        self.future_embedding = (nn.Linear(lookback + horizon, d_model)
+                                 if n_future else None)
+        if missing_embedding:
+            self.patch_missing = nn.Linear(patch_len, d_model, bias=False)
+            self.variate_missing = nn.Linear(lookback, d_model, bias=False)
+            self.future_missing = (nn.Linear(lookback + horizon, d_model, bias=False)
+                                   if n_future else None)
         self.embedding_dropout = nn.Dropout(dropout)
         self.layers = nn.ModuleList(
             TimeXerLayer(d_model, n_heads, d_ff, dropout, activation)
             for _ in range(e_layers)
         )
         self.final_norm = nn.LayerNorm(d_model)
-        self.head = nn.Linear(d_model * (self.n_patches + 1), horizon)
+        self.head = nn.Linear(d_model * (self.n_patches + 1), horizon * n_quantiles)
         self.head_dropout = nn.Dropout(dropout)
 
         self.tag_embedding = tag_embedding
+        self.feature_tags = None
         if tag_embedding is not None:
-            self.register_buffer("tag_matrix", tag_matrix.to(torch.float32))
-            self.tag_projection = nn.Linear(tag_embedding.output_dim, d_model)
+            self.feature_tags = TagTokens(tag_embedding, d_model, tag_combine)
+            bags = (sparse_to_bags(tag_matrix) if tag_matrix.is_sparse
+                    or tag_matrix.layout == torch.sparse_csr
+                    else dense_to_bags(tag_matrix))
+            self.register_buffer("tag_indices", bags.indices.long())
+            self.register_buffer("tag_offsets", bags.offsets.long())
+            self.register_buffer("tag_weights", bags.per_sample_weights.float())
+        self.series_tags = (None if series_tag_embedding is None else
+                            TagTokens(series_tag_embedding, d_model, tag_combine))
 
     @property
     def n_tokens(self) -> int:
         """Endogenous tokens per variable: the patches plus the global token."""
         return self.n_patches + 1
 
-    def exogenous_tag_tokens(self) -> Tensor | None:
-        """Tag embedding of each exogenous variable in ``d_model``, or None."""
+    def feature_tag_bags(self) -> TagBags | None:
+        """The tag rows of the exogenous and future variables, or None."""
         if self.tag_embedding is None:
             return None
-        return self.tag_projection(self.tag_embedding(self.tag_matrix))
+        return TagBags(self.tag_indices, self.tag_offsets, self.tag_weights)
 
     def forward(self, endogenous: Tensor, exogenous: Tensor,
-                calendar: Tensor | None = None) -> Tensor:
+                calendar: Tensor | None = None, future: Tensor | None = None,
+                series_tags=None, target_location: Tensor | None = None,
+                target_scale: Tensor | None = None) -> Tensor:
         """Forecast ``horizon`` steps of every endogenous variable.
 
         Parameters
@@ -253,27 +239,66 @@ class TimeXer(nn.Module):
         endogenous : Tensor of shape (batch, lookback, n_endogenous)
         exogenous : Tensor of shape (batch, lookback, n_exogenous)
         calendar : Tensor of shape (batch, lookback, n_calendar), optional
+        future : Tensor of shape (batch, lookback + horizon, n_future), optional
+        series_tags : Tensor of shape (batch, n_series_tags), optional
+            Each window's series tag row, dense or sparse (COO/CSR).
+        target_location, target_scale : Tensor of shape (batch, 1, n_endogenous)
+            When given, the forecast is ``output * scale + location`` instead
+            of being de-normalised with the endogenous window's statistics.
 
         Returns
         -------
-        Tensor of shape (batch, horizon, n_endogenous)
+        Tensor of shape (batch, horizon, n_endogenous), or
+        (batch, horizon, n_endogenous, n_quantiles) with several quantiles.
         """
         batch = endogenous.shape[0]
-        if self.use_norm:
-            endogenous, mean, std = _normalise(endogenous)
-            exogenous = _normalise(exogenous)[0]
+        endogenous, endogenous_missing, mean, std = _prepare(endogenous,
+                                                             self.use_norm)
+        exogenous, exogenous_missing, _, _ = _prepare(exogenous, self.use_norm)
 
         # Endogenous: patches (batch * n_endo, n_patches, patch_len) -> tokens.
-        patches = endogenous.transpose(1, 2).reshape(
-            batch * self.n_endogenous, self.n_patches, self.patch_len
-        )
+        patches = self._patches(endogenous, batch)
         tokens = self.patch_embedding(patches) + self.positions
+        if self.missing_embedding and endogenous_missing is not None:
+            tokens = tokens + self.patch_missing(
+                self._patches(endogenous_missing, batch))
         global_tokens = self.global_tokens.expand(batch, -1, -1, -1).reshape(
             batch * self.n_endogenous, 1, -1
         )
-        tokens = self.embedding_dropout(torch.cat([tokens, global_tokens], dim=1))
+        tokens = torch.cat([tokens, global_tokens], dim=1)
+        if self.series_tags is not None:
+            tokens = self._with_series_tags(tokens, _as_bags(series_tags), batch)
+        tokens = self.embedding_dropout(tokens)
 
-        # Exogenous: one variate token per series (and per calendar feature).
+        variates = self._variate_tokens(exogenous, exogenous_missing, calendar,
+                                        future, batch)
+        for layer in self.layers:
+            tokens = layer(tokens, variates, self.n_endogenous)
+        tokens = self.final_norm(tokens)
+
+        flat = tokens.reshape(batch, self.n_endogenous, -1)
+        out = self.head_dropout(self.head(flat))
+        out = out.view(batch, self.n_endogenous, self.horizon, self.n_quantiles)
+        out = _ordered_quantiles(out, self.median_index).transpose(1, 2)
+        if target_scale is not None:
+            out = out * target_scale.unsqueeze(-1) + target_location.unsqueeze(-1)
+        elif self.use_norm:
+            out = out * std.unsqueeze(-1) + mean.unsqueeze(-1)
+        return out.squeeze(-1) if self.n_quantiles == 1 else out
+
+    def _patches(self, x: Tensor, batch: int) -> Tensor:
+        return x.transpose(1, 2).reshape(
+            batch * self.n_endogenous, self.n_patches, self.patch_len
+        )
+
+    def _with_series_tags(self, tokens: Tensor, tags, batch: int) -> Tensor:
+        grouped = tokens.view(batch, self.n_endogenous * self.n_tokens, -1)
+        return self.series_tags(grouped, tags).view(tokens.shape)
+
+    def _variate_tokens(self, exogenous: Tensor, missing: Tensor | None,
+                        calendar: Tensor | None, future: Tensor | None,
+                        batch: int) -> Tensor:
+        """One token per exogenous, future and calendar variable, with tags."""
         series = exogenous
         if calendar is not None:
             series = torch.cat([exogenous, calendar], dim=2)
@@ -283,21 +308,68 @@ class TimeXer(nn.Module):
         embedding = self.variate_embedding
         weight = embedding.weight.expand(batch, -1, -1)
         variates = torch.bmm(weight, series).transpose(1, 2) + embedding.bias
-        tag_tokens = self.exogenous_tag_tokens()
-        if tag_tokens is not None:
-            calendar_pad = variates.new_zeros(self.n_calendar, variates.shape[-1])
-            variates = variates + torch.cat([tag_tokens, calendar_pad], dim=0)
-        variates = self.embedding_dropout(variates)
+        if self.missing_embedding and missing is not None:
+            masks = self.variate_missing(missing.transpose(1, 2))
+            variates = variates + F.pad(masks, (0, 0, 0, self.n_calendar))
+        if self.n_future:
+            future, future_missing, _, _ = _prepare(future, self.use_norm)
+            future_tokens = self.future_embedding(future.transpose(1, 2))
+            if self.missing_embedding and future_missing is not None:
+                future_tokens = future_tokens + self.future_missing(
+                    future_missing.transpose(1, 2))
+            variates = torch.cat([variates[:, :self.n_exogenous], future_tokens,
+                                  variates[:, self.n_exogenous:]], dim=1)
+        if self.feature_tags is not None:
+            n_tagged = self.n_exogenous + self.n_future
+            tagged = self.feature_tags(variates[:, :n_tagged].unsqueeze(-2),
+                                       self.feature_tag_bags()).squeeze(-2)
+            variates = torch.cat([tagged, variates[:, n_tagged:]], dim=1)
+        return self.embedding_dropout(variates)
 
-        for layer in self.layers:
-            tokens = layer(tokens, variates, self.n_endogenous)
-        tokens = self.final_norm(tokens)
 
-        flat = tokens.reshape(batch, self.n_endogenous, -1)
-        forecast = self.head_dropout(self.head(flat)).transpose(1, 2)
-        if self.use_norm:
-            forecast = forecast * std + mean
-        return forecast
+def _as_bags(tags):
+    """A dense tag batch as it is, a sparse one as TagBags."""
+    if isinstance(tags, Tensor) and (tags.is_sparse or tags.layout == torch.sparse_csr):
+        return sparse_to_bags(tags)
+    return tags
+
+
+def _ordered_quantiles(out: Tensor, median: int) -> Tensor:
+    """Quantiles that never cross from raw head outputs ``(..., Q)``: the
+    median as it is, and cumulative sums of softplus steps above and below."""
+    if out.shape[-1] == 1:
+        return out
+    centre = out[..., median:median + 1]
+    above = torch.cumsum(F.softplus(out[..., median + 1:]), dim=-1)
+    below = torch.cumsum(F.softplus(out[..., :median]).flip(-1), dim=-1).flip(-1)
+    return torch.cat([centre - below, centre, centre + above], dim=-1)
+
+
+def _prepare(x: Tensor, normalise: bool
+             ) -> tuple[Tensor, Tensor | None, Tensor | None, Tensor | None]:
+    """Windows ready for the embeddings: normalised if asked, NaN replaced by
+    the window's mean (0 once normalised). Returns the windows, the mask of
+    missing values (None when none is missing), and the mean and standard
+    deviation (None without normalisation)."""
+    missing = torch.isnan(x)
+    if not bool(missing.any()):
+        if not normalise:
+            return x, None, None, None
+        normalised, mean, std = _normalise(x)
+        return normalised, None, mean, std
+    observed = ~missing
+    count = observed.sum(dim=1, keepdim=True).clamp(min=1).to(x.dtype)
+    filled = torch.where(observed, x, torch.zeros((), dtype=x.dtype,
+                                                  device=x.device))
+    mean = (filled.sum(dim=1, keepdim=True) / count).detach()
+    mask = missing.to(x.dtype)
+    if not normalise:
+        return torch.where(observed, x, mean), mask, None, None
+    centred = torch.where(observed, x - mean, torch.zeros((), dtype=x.dtype,
+                                                          device=x.device))
+    with torch.no_grad():
+        std = torch.sqrt(centred.square().sum(dim=1, keepdim=True) / count + 1e-5)
+    return centred / std, mask, mean, std
 
 
 def _normalise(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
