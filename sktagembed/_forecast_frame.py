@@ -1,4 +1,5 @@
-"""Building forecasting tables: targets shifted without leakage, calendar features."""
+"""Forecasting tables: targets shifted without leakage, calendar features,
+and the tidy table of forecasts past the end of the data."""
 
 from __future__ import annotations
 
@@ -22,14 +23,20 @@ def calendar_features(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
-                        all_steps: bool = True, group_column: str | None = None):
+                        all_steps: bool = True, group_column: str | None = None,
+                        future_covariates=None):
     """Build ``(X, y)`` for forecasting ``target`` ``horizon`` steps ahead.
 
     ``X`` is ``df`` with ``target`` moved to the last column (the default
-    endogenous column), keeping only rows whose future is known. ``y`` at row
-    ``t`` holds the target at ``t+1 .. t+horizon`` (``all_steps=True``) or only
-    at ``t+horizon``; values come from later rows of the same series only, so
-    nothing leaks from the future into ``X``.
+    endogenous column). ``y`` at row ``t`` holds the target at ``t+1 ..
+    t+horizon`` (``all_steps=True``) or only at ``t+horizon``; values come
+    from later rows of the same series only, so nothing leaks from the future
+    into ``X``. Rows whose future is unknown are dropped, except with
+    ``future_covariates``: then every row is kept, as the known-future
+    covariates of the rows before it need it, and its unknown targets are NaN
+    (a context row, never trained on). Rows past the last known target, with
+    the covariates filled in and the target NaN, are how the horizon's
+    covariates reach :meth:`TimeXerRegressor.forecast`.
 
     Parameters
     ----------
@@ -43,6 +50,10 @@ def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
         ``y`` of shape ``(n, horizon)`` with every step, else ``(n,)``.
     group_column : str, default=None
         Series-id column of a panel; targets are shifted within each series.
+        It stays in ``X``: give the regressor the same ``group_column``.
+    future_covariates : list of str, default=None
+        Columns known over the horizon (as for :class:`TimeXerRegressor`);
+        they keep the rows they are needed in.
 
     Returns
     -------
@@ -60,6 +71,12 @@ def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
     """
     if target not in df.columns:
         raise InputValueError(f"target {target!r} is not a column of df.")
+    for name in [] if future_covariates is None else list(future_covariates):
+        if name not in df.columns or name == target:
+            raise InputValueError(
+                f"future covariate {name!r} is not a column of df other than the "
+                "target."
+            )
     if not is_integer(horizon) or horizon < 1:
         raise InputValueError(f"horizon must be a positive integer, got {horizon!r}.")
     grouped = df.groupby(group_column, sort=False)[target] if group_column else None
@@ -69,8 +86,129 @@ def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
                           else df[target].shift(-k))
         for k in steps
     }, index=df.index)
-    known = future.notna().all(axis=1).to_numpy()
+    # With future covariates every row is kept: its covariates are needed.
+    known = (np.ones(len(df), dtype=bool) if future_covariates
+             else future.notna().all(axis=1).to_numpy())
     columns = [c for c in df.columns if c != target] + [target]
     X = df.loc[known, columns]
     y = future.loc[known]
     return X, (y.iloc[:, 0] if y.shape[1] == 1 else y)
+
+
+def forecast_table(point: np.ndarray, quantiles: np.ndarray | None,
+                   levels: list[float] | None, labels: np.ndarray,
+                   origins: pd.Index, variables: list[str],
+                   group_name: str | None, frequency) -> pd.DataFrame:
+    """The tidy table of forecasts past the end of the data.
+
+    Parameters
+    ----------
+    point : ndarray of shape (n_series, n_variables * horizon)
+        Variable-major point forecasts (medians) from each series' origin.
+    quantiles : ndarray of shape (n_series, n_variables * horizon, n_levels)
+        The forecasts at ``levels``, or None.
+    levels : list of float or None
+        Quantile levels; their columns are named ``str(level)``.
+    labels : ndarray
+        Series ids.
+    origins : Index
+        Index value (timestamp) of each series' origin row.
+    variables : list of str
+        The forecast variables (one in the MS setting).
+    group_name : str or None
+        Name of the series-id column; None for a single series.
+    frequency : pandas offset or None
+        Step between rows, for timestamps; None gives step numbers only.
+    """
+    n_series, width = point.shape
+    horizon = width // len(variables)
+    steps = np.tile(np.arange(1, horizon + 1), n_series * len(variables))
+    series = np.repeat(np.arange(n_series), width)
+    table = {}
+    if group_name is not None:
+        table[group_name] = np.asarray(labels, dtype=object)[series]
+    if len(variables) > 1:
+        table["variable"] = np.tile(np.repeat(np.asarray(variables, dtype=object),
+                                              horizon), n_series)
+    if frequency is not None:
+        origin = pd.DatetimeIndex(origins[series])
+        stamps = origin.copy()
+        for step in range(1, horizon + 1):  # calendar offsets do not multiply
+            at = steps == step
+            stamps = stamps.where(~at, origin + step * frequency)
+        table["timestamp"] = stamps
+    table["step"] = steps
+    table["prediction"] = point.reshape(-1)
+    if quantiles is not None:
+        for i, level in enumerate(levels):
+            table[str(level)] = quantiles[:, :, i].reshape(-1)
+    return pd.DataFrame(table)
+
+
+def check_forecast_rows(data: np.ndarray, series, origins: np.ndarray, layout,
+                        horizon: int, index: pd.Index) -> None:
+    """Every series needs an origin (a row with a known endogenous value) and,
+    with known-future covariates, the ``horizon`` rows after it with every
+    covariate; an error names the series, the column and the timestamps."""
+    empty = np.flatnonzero(origins < 0)
+    if len(empty):
+        names = [str(series.labels[i]) for i in empty[:10]]
+        raise InputValueError(
+            f"The series {names} have no row with a known endogenous value to "
+            "forecast from."
+        )
+    if not layout.future:
+        return
+    position = series.position[origins]
+    stop = series.stop[origins]
+    short = np.flatnonzero(position + horizon >= stop)
+    for code in short[:1]:
+        raise InputValueError(
+            f"Series{_series_name(series, code)} has {stop[code] - position[code] - 1}"
+            f" rows after its last known target (at {index[origins[code]]}), but "
+            f"the forecast needs {horizon} rows holding the future covariates "
+            f"{layout.future}."
+        )
+    after = position[:, None] + np.arange(1, horizon + 1)  # (n_series, horizon)
+    block = series.sorted(data)[:, layout.positions("future")][after]
+    holes = ~np.isfinite(block)
+    if holes.any():
+        code, _, column = np.argwhere(holes)[0]
+        rows = series.order[after[code]] if series.order is not None else after[code]
+        missing = rows[holes[code, :, column]]
+        raise InputValueError(
+            f"Series{_series_name(series, code)}: future covariate "
+            f"{layout.future[column]!r} is missing at "
+            f"{[str(index[r]) for r in missing[:5]]}, in the horizon after its "
+            f"last known target (at {index[origins[code]]})."
+        )
+
+
+def forecast_frequency(index: pd.DatetimeIndex, series):
+    """The step between rows, for dating forecasts: the index's frequency, or
+    the one inferred from the longest series."""
+    if index.freq is not None:
+        return index.freq
+    code = int(np.argmax(np.bincount(series.codes)))
+    stamps = index[np.flatnonzero(series.codes == code)]
+    frequency = _infer_frequency(stamps) if len(stamps) >= 3 else None
+    if frequency is None:
+        raise InputValueError(
+            "forecast needs the time step of X's DatetimeIndex to date the "
+            "forecasts, and none could be inferred; give X a regular index "
+            "(for example X.asfreq('h'))."
+        )
+    return pd.tseries.frequencies.to_offset(frequency)
+
+
+def _infer_frequency(stamps: pd.DatetimeIndex):
+    try:  # pandas 3.1+ warns unless it may return an offset
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            return pd.infer_freq(stamps)
+    except pd.errors.OptionError:
+        return pd.infer_freq(stamps)
+
+
+def _series_name(series, code: int) -> str:
+    label = series.labels[code]
+    return "" if label is None else f" {label!r}"

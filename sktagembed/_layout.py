@@ -1,9 +1,11 @@
 """Which column of a time-series table is what, and reading tables by it.
 
 :class:`ColumnLayout` is learned in ``fit`` from the training table and the
-estimator's parameters (endogenous column, mode, group column, calendar,
-feature tags); ``read`` then turns any table with those columns into the
-float32 array the windows are gathered from.
+estimator's parameters (endogenous column, mode, group column, known-future
+covariates, calendar, feature tags); ``read`` then turns any table with those
+columns into the float32 array the windows are gathered from. Missing values
+stay NaN (the model masks them); infinity and values too large for float32
+training are errors naming the column and row.
 """
 
 from __future__ import annotations
@@ -18,37 +20,43 @@ from ._checks import first_flagged_cell
 from ._forecast_frame import CALENDAR_FEATURES, calendar_features
 from ._params import is_integer
 from ._series import SeriesIndex
+from ._tag_tables import TagMatrix, read_feature_tags, resolve_column
 from .exceptions import InputTypeError, InputValueError
-from .tags import TagSchema
 
 #: Largest magnitude accepted in X and y: squares of larger float32 values
-#: (in the per-window normalisation and the MSE loss) can overflow to inf.
+#: (in the per-window normalisation and the loss) can overflow to inf.
 MAX_MAGNITUDE = 1e15
 
 
 class ColumnLayout:
-    """Column roles learned at fit: endogenous, exogenous, calendar, tags.
+    """Column roles learned at fit.
 
     Parameters
     ----------
     columns : list of str
         The feature columns, in the order of the data array.
-    endogenous, exogenous : list of str
-        The endogenous (patched) and exogenous (variate-token) columns.
+    endogenous : list of str
+        The endogenous (patched) columns.
+    exogenous : list of str
+        Exogenous columns read over the look-back window only.
     calendar : bool
         Whether calendar features follow the columns in the data array.
     tag_names : list of str or None
-        Tags of the exogenous columns.
-    tag_matrix : ndarray of shape (n_exogenous, n_tags) or None
-        Tag rows of the exogenous columns, in token order.
+        Tags of the exogenous and future columns.
+    tag_matrix : ndarray or csr_matrix or None
+        Tag rows of the exogenous, then the future columns (token order).
+    future : list of str, default=()
+        Known-future covariates, read over the look-back and the horizon.
     """
 
     def __init__(self, columns: list[str], endogenous: list[str],
                  exogenous: list[str], calendar: bool,
-                 tag_names: list[str] | None, tag_matrix: np.ndarray | None):
+                 tag_names: list[str] | None, tag_matrix: TagMatrix | None,
+                 future: list[str] = ()):
         self.columns = columns
         self.endogenous = endogenous
         self.exogenous = exogenous
+        self.future = list(future)
         self.calendar = calendar
         self.tag_names = tag_names
         self.tag_matrix = tag_matrix
@@ -57,44 +65,56 @@ class ColumnLayout:
     def n_calendar(self) -> int:
         return len(CALENDAR_FEATURES) if self.calendar else 0
 
+    @property
+    def tagged(self) -> list[str]:
+        """The columns with a variate token that tags join, in token order."""
+        return self.exogenous + self.future
+
     @classmethod
     def from_training_frame(cls, X, *, endogenous, mode: str,
                             group_column: str | None, calendar: bool,
-                            feature_tags: pd.DataFrame | None) -> ColumnLayout:
+                            feature_tags: pd.DataFrame | None,
+                            future_covariates=None) -> ColumnLayout:
         columns = column_names(X)
         if group_column is not None:
-            if group_column not in columns:
-                raise InputValueError(
-                    f"group_column={group_column!r} is not a column of X."
-                )
-            columns = [c for c in columns if c != group_column]
+            columns = [c for c in columns
+                       if c != resolve_group_column(group_column, columns)]
         if not columns:
             raise InputValueError(
                 f"Found array with 0 feature(s) (shape={np.shape(X)}) while a "
                 "minimum of 1 is required: X has no feature columns."
             )
+        future = _resolve_future(future_covariates, columns)
         if mode == "M":
             if endogenous is not None:
                 raise InputValueError(
                     f"endogenous={endogenous!r} has no effect in mode='M', where "
                     "every column is endogenous; leave it None or use mode='MS'."
                 )
+            if future:
+                raise InputValueError(
+                    "future_covariates needs mode='MS': in mode='M' every column "
+                    "is forecast, so none is known in advance."
+                )
             endo, exo = list(columns), list(columns)
         else:
-            name = _resolve_endogenous(endogenous, columns)
-            endo, exo = [name], [c for c in columns if c != name]
+            name = _resolve_endogenous(endogenous, [c for c in columns
+                                                    if c not in future], columns)
+            endo = [name]
+            exo = [c for c in columns if c != name and c not in future]
         if calendar and not isinstance(getattr(X, "index", None), pd.DatetimeIndex):
             raise InputValueError("calendar=True needs X with a DatetimeIndex.")
-        tag_names = tag_matrix = None
-        if feature_tags is not None:
-            tag_names, tag_matrix = read_feature_tags(feature_tags, exo)
-        if not exo and not calendar:
+        if not exo and not future and not calendar:
             raise InputValueError(
                 "TimeXer needs at least one exogenous column (or calendar=True); "
                 f"X has n_features={len(columns)}, only the endogenous column "
                 f"{endo[0]!r}."
             )
-        return cls(columns, endo, exo, bool(calendar), tag_names, tag_matrix)
+        tag_names = tag_matrix = None
+        if feature_tags is not None:
+            tag_names, tag_matrix = read_feature_tags(feature_tags, exo + future)
+        return cls(columns, endo, exo, bool(calendar), tag_names, tag_matrix,
+                   future)
 
     def read(self, X, groups, group_column: str | None
              ) -> tuple[np.ndarray, SeriesIndex]:
@@ -111,7 +131,7 @@ class ColumnLayout:
                 raise InputValueError(
                     "Give series ids by groups or group_column, not both."
                 )
-            groups = np.asarray(X[group_column])
+            groups = np.asarray(X[resolve_group_column(group_column, names)])
         missing = [c for c in self.columns if c not in names]
         if missing:
             raise InputValueError(f"X lacks the columns seen in fit: {missing}.")
@@ -138,11 +158,31 @@ class ColumnLayout:
                 data[:, len(self.columns):] = calendar_features(X.index)
         if not data.flags.writeable:
             data = data.copy()  # torch.from_numpy wants writable memory
-        _check_finite(data, self.columns)
+        _check_values(data, self.columns)
         return data, SeriesIndex.from_groups(groups, n_rows)
 
-    def split(self, windows: Tensor, index: dict[str, Tensor | slice]) -> dict:
-        """Model inputs from gathered windows ``(batch, lookback, n_columns)``;
+    def positions(self, role: str) -> list[int]:
+        """Positions in the data array of the columns of ``role``."""
+        position = {name: i for i, name in enumerate(self.columns)}
+        return [position[c] for c in getattr(self, role)]
+
+    def column_index(self, device) -> dict[str, Tensor | slice]:
+        """Positions of each role's columns in the data: a slice where they
+        are adjacent (the usual case), else an index tensor."""
+        index = {}
+        for role in ("endogenous", "exogenous"):
+            positions = self.positions(role)
+            first = positions[0] if positions else 0
+            if positions == list(range(first, first + len(positions))):
+                index[role] = slice(first, first + len(positions))
+            else:
+                index[role] = torch.tensor(positions, device=device)
+        return index
+
+    def split(self, windows: Tensor, future: Tensor | None,
+              index: dict[str, Tensor | slice]) -> dict:
+        """Model inputs from gathered windows ``(batch, lookback, n_columns)``
+        and the future covariates' ``(batch, lookback + horizon, n_future)``;
         ``index`` comes from :meth:`column_index`."""
 
         def take(columns: Tensor | slice) -> Tensor:
@@ -154,22 +194,9 @@ class ColumnLayout:
                   "exogenous": take(index["exogenous"])}
         if self.calendar:
             inputs["calendar"] = windows[:, :, len(self.columns):]
+        if future is not None:
+            inputs["future"] = future
         return inputs
-
-    def column_index(self, device) -> dict[str, Tensor | slice]:
-        """Positions of the endogenous and exogenous columns in the data: a
-        slice where they are adjacent (the usual case), else an index."""
-        position = {name: i for i, name in enumerate(self.columns)}
-        index = {}
-        for role, columns in (("endogenous", self.endogenous),
-                              ("exogenous", self.exogenous)):
-            positions = [position[c] for c in columns]
-            first = positions[0] if positions else 0
-            if positions == list(range(first, first + len(positions))):
-                index[role] = slice(first, first + len(positions))
-            else:
-                index[role] = torch.tensor(positions, device=device)
-        return index
 
 
 def as_time_table(X):
@@ -219,74 +246,82 @@ def column_names(X) -> list[str]:
     return [f"x{i}" for i in range(X.shape[1])]
 
 
-def read_feature_tags(feature_tags, exogenous: list[str]
-                      ) -> tuple[list[str], np.ndarray]:
-    """Tag names and the ``(n_exogenous, n_tags)`` tag matrix of the
-    exogenous columns, from a tag table indexed by column name."""
-    if not isinstance(feature_tags, pd.DataFrame):
-        raise InputTypeError(
-            "feature_tags must be a DataFrame indexed by exogenous column name, "
-            f"got {type(feature_tags).__name__}."
-        )
-    index = feature_tags.index.map(str)
-    missing = [c for c in exogenous if c not in set(index)]
-    if missing:
-        raise InputValueError(
-            f"feature_tags has no row for the exogenous columns {missing}; its "
-            "rows must be named like the columns of X."
-        )
-    repeated = sorted(set(index[index.duplicated()]) & set(exogenous))
-    if repeated:
-        raise InputValueError(
-            f"feature_tags has more than one row for the exogenous columns "
-            f"{repeated}; give each column one row of tags."
-        )
-    schema = TagSchema()
-    matrix = schema.fit_transform(feature_tags.set_axis(index).loc[exogenous])
-    if not isinstance(matrix, np.ndarray):
-        matrix = matrix.toarray()
-    return list(schema.tag_names_), matrix.astype(np.float32)
+def resolve_group_column(group_column, columns: list[str]) -> str:
+    found = resolve_column(str(group_column), columns)
+    if found is None:
+        raise InputValueError(f"group_column={group_column!r} is not a column of X.")
+    return found
 
 
-def _resolve_endogenous(endogenous, columns: list[str]) -> str:
+def _resolve_future(future_covariates, columns: list[str]) -> list[str]:
+    if future_covariates is None:
+        return []
+    if isinstance(future_covariates, str):
+        future_covariates = [future_covariates]
+    resolved, unknown = [], []
+    for name in future_covariates:
+        found = resolve_column(str(name), columns)
+        (unknown.append(name) if found is None else resolved.append(found))
+    if unknown:
+        raise InputValueError(
+            f"future_covariates {unknown} are not columns of X; columns are "
+            f"{columns}."
+        )
+    if len(set(resolved)) != len(resolved):
+        raise InputValueError(f"future_covariates repeats a column: {resolved}.")
+    return resolved
+
+
+def _resolve_endogenous(endogenous, candidates: list[str],
+                        columns: list[str]) -> str:
     if endogenous is None:
-        return columns[-1]
+        if not candidates:
+            raise InputValueError(
+                "Every column of X is a future covariate; the endogenous "
+                "(forecast) column must not be one."
+            )
+        return candidates[-1]
     if is_integer(endogenous):
         if not -len(columns) <= endogenous < len(columns):
             raise InputValueError(
                 f"endogenous={endogenous} is out of range for {len(columns)} columns."
             )
-        return columns[endogenous]
-    if str(endogenous) not in columns:
+        name = columns[endogenous]
+    else:
+        name = resolve_column(str(endogenous), columns)
+        if name is None:
+            raise InputValueError(
+                f"endogenous={endogenous!r} is not a column of X; columns are "
+                f"{columns}."
+            )
+    if name not in candidates:
         raise InputValueError(
-            f"endogenous={endogenous!r} is not a column of X; columns are "
-            f"{columns}."
+            f"endogenous={endogenous!r} is also a future covariate; the forecast "
+            "column cannot be known in advance."
         )
-    return str(endogenous)
+    return name
 
 
-def _check_finite(data: np.ndarray, columns: list[str],
+def _check_values(data: np.ndarray, columns: list[str],
                   chunk_rows: int = 1 << 16) -> None:
-    """Reject NaN or infinity, naming the column; memory bounded by the chunk."""
+    """Reject infinity and magnitudes float32 training cannot hold, naming
+    the column and row; NaN (a missing value) is allowed. Memory is bounded
+    by the chunk."""
     for start in range(0, data.shape[0], chunk_rows):
         block = data[start:start + chunk_rows]
-        finite = np.isfinite(block)
-        if not finite.all():
-            row, column = first_flagged_cell(~finite)
-            row += start
+        with np.errstate(invalid="ignore"):
+            bad = np.abs(block) > MAX_MAGNITUDE  # inf too, NaN never
+        if bad.any():
+            row, column = first_flagged_cell(bad)
+            value = data[row + start, column]
             name = columns[column] if column < len(columns) else "calendar"
+            if np.isinf(value):
+                raise InputValueError(
+                    f"Column {name!r} of X contains {value} at row {row + start}; "
+                    "X must not hold infinity (NaN marks a missing value)."
+                )
             raise InputValueError(
-                f"Column {name!r} of X contains {data[row, column]} at row {row}; "
-                "X must be finite (no NaN or infinity: fill or drop missing "
-                "values first)."
-            )
-        huge = np.abs(block) > MAX_MAGNITUDE
-        if huge.any():
-            row, column = first_flagged_cell(huge)
-            row += start
-            name = columns[column] if column < len(columns) else "calendar"
-            raise InputValueError(
-                f"Column {name!r} of X contains {data[row, column]:.4g} at row "
-                f"{row}; values beyond {MAX_MAGNITUDE:.0e} overflow float32 "
+                f"Column {name!r} of X contains {value:.4g} at row "
+                f"{row + start}; values beyond {MAX_MAGNITUDE:.0e} overflow float32 "
                 "training (squared in the normalisation): rescale the column."
             )

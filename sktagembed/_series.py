@@ -20,19 +20,33 @@ class SeriesIndex:
         Position of each row in the stored (sorted) data.
     start : ndarray of shape (n_rows,)
         Position of the first row of each row's series.
+    codes : ndarray of shape (n_rows,)
+        Series number of each row, an index into ``labels``.
+    labels : ndarray
+        The series ids, in order of first appearance (``[None]`` for a
+        table of one series without ids).
     """
 
     def __init__(self, order: np.ndarray | None, position: np.ndarray,
-                 start: np.ndarray):
+                 start: np.ndarray, codes: np.ndarray, labels: np.ndarray):
         self.order = order
         self.position = position
         self.start = start
+        self.codes = codes
+        self.labels = labels
+
+    @property
+    def stop(self) -> np.ndarray:
+        """Position one past the last row of each row's series."""
+        lengths = np.bincount(self.codes, minlength=len(self.labels))
+        return self.start + lengths[self.codes]
 
     @classmethod
     def from_groups(cls, groups, n_rows: int) -> SeriesIndex:
         """Index ``n_rows`` rows by their series ids (None: one series)."""
         if groups is None:
-            return cls(None, np.arange(n_rows), np.zeros(n_rows, dtype=np.int64))
+            return cls(None, np.arange(n_rows), np.zeros(n_rows, dtype=np.int64),
+                       np.zeros(n_rows, dtype=np.int64), np.array([None]))
         groups = np.asarray(groups)
         if groups.shape != (n_rows,):
             raise InputValueError(
@@ -41,13 +55,26 @@ class SeriesIndex:
             )
         if pd.isna(groups).any():
             raise InputValueError("groups contains missing series ids.")
-        codes = pd.factorize(groups)[0]
+        codes, labels = pd.factorize(groups)
+        labels = np.asarray(labels)
         if np.all(codes[1:] >= codes[:-1]):  # series already contiguous
-            return cls(None, np.arange(n_rows), _run_starts(codes))
+            return cls(None, np.arange(n_rows), _run_starts(codes), codes, labels)
         order = np.argsort(codes, kind="stable")
         position = np.empty(n_rows, dtype=np.int64)
         position[order] = np.arange(n_rows)
-        return cls(order, position, _run_starts(codes[order])[position])
+        return cls(order, position, _run_starts(codes[order])[position], codes,
+                   labels)
+
+    def last_rows(self, rows_known: np.ndarray) -> np.ndarray:
+        """For each series, its last row (original numbering) among the rows
+        flagged in ``rows_known``; -1 for a series with none."""
+        rows = np.flatnonzero(rows_known)
+        # Within a series a later storage position is a later time.
+        last = np.full(len(self.labels), -1, dtype=np.int64)
+        np.maximum.at(last, self.codes[rows], self.position[rows])
+        found = last >= 0
+        last[found] = self._row_at(last[found])
+        return last
 
     def sorted(self, data: np.ndarray) -> np.ndarray:
         """``data`` rows in storage order."""

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from torch import Tensor, nn
 
 
@@ -118,6 +118,35 @@ class TrainValid(torch.utils.data.Dataset):
 def split_train_valid(dataset: TrainValid, *args, **kwargs):
     """skorch ``train_split``: the validation set the estimator chose."""
     return dataset.train, dataset.valid
+
+
+class WarmupCosine:
+    """Learning-rate factor of a step: a linear warm-up over the first
+    ``warmup`` steps, then a cosine decay to zero at step ``total``
+    (picklable, for :class:`torch.optim.lr_scheduler.LambdaLR`)."""
+
+    def __init__(self, total: int, warmup: int) -> None:
+        self.total, self.warmup = max(total, 1), max(warmup, 1)
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / self.warmup
+        progress = min((step - self.warmup) / max(self.total - self.warmup, 1), 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def learning_rate_schedule(kind: str, max_epochs: int,
+                           steps_per_epoch: int) -> LRScheduler:
+    """The callback of a learning-rate schedule: ``"cosine"`` (warm-up over
+    5% of the steps, then a cosine decay, stepped every batch) or
+    ``"halving"`` (halved after every epoch)."""
+    if kind == "halving":
+        return LRScheduler(policy=torch.optim.lr_scheduler.StepLR, step_size=1,
+                           gamma=0.5)
+    total = max_epochs * steps_per_epoch
+    return LRScheduler(policy=torch.optim.lr_scheduler.LambdaLR,
+                       lr_lambda=WarmupCosine(total, math.ceil(0.05 * total)),
+                       step_every="batch")
 
 
 def train_net(

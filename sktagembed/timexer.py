@@ -1,14 +1,14 @@
-"""TimeXerRegressor: TimeXer with tag-embedded exogenous variates, as an estimator."""
+"""TimeXerRegressor: the TimeXer forecaster as a scikit-learn regressor, with
+tags, known-future covariates, quantiles, panels and missing values."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import LRScheduler
-from torch import nn
 
 from ._checks import (
     FeatureNameRecorder,
@@ -16,44 +16,57 @@ from ._checks import (
     check_target,
     check_training_params,
 )
+from ._forecast_frame import check_forecast_rows, forecast_frequency, forecast_table
 from ._layout import MAX_MAGNITUDE, ColumnLayout, as_time_table
+from ._losses import ForecastLoss, quantile_levels
 from ._params import check_int, check_option
 from ._persistence import PersistenceMixin
 from ._tag_embedding import build_tag_module, check_method_options, single_tag_table
+from ._tag_tables import SeriesTagTable, as_tensor
+from ._targets import check_sample_weight, is_endogenous_future, series_statistics
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
-from ._training import InterruptibleNet, train_net
-from ._windows import WindowDataset, flatten_forecast
+from ._training import InterruptibleNet, learning_rate_schedule, train_net
+from ._windows import SeriesFeatures, WindowSource, flatten_forecast
 from .exceptions import InputTypeError, InputValueError
 from .nn import METHODS
-from .nn.timexer import TimeXer
+from .nn.timexer import TAG_COMBINES, TimeXer
 
 MODES = ("MS", "M")
+TARGET_SCALINGS = ("auto", "window", "series")
+LR_SCHEDULES = ("cosine", "halving")
 #: Windows per forward pass in ``predict``.
 PREDICT_BATCH = 2048
 
 
 class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
-    """TimeXer forecaster whose exogenous variate tokens can carry tag embeddings.
+    """TimeXer forecaster with tag-aware tokens, known-future covariates and
+    quantiles, as a scikit-learn regressor.
 
     ``X`` holds rows in time order (a DataFrame or 2-D array, ``n_steps x
-    n_vars``); the model at row ``t`` reads the window of rows
-    ``t - lookback + 1 .. t`` and predicts ``y[t]``, the target ``horizon``
-    steps ahead (one value, or one per step when ``y`` has several columns;
-    :func:`make_forecast_frame` builds such a ``y`` without leakage).
+    n_vars``); the forecast made at row ``t`` reads rows ``t - lookback + 1 ..
+    t`` of its series, the known-future covariates also rows ``t + 1 .. t +
+    horizon``, and predicts ``y[t]``: the target's next ``horizon`` steps (one
+    column per step; :func:`make_forecast_frame` builds such a ``y`` without
+    leakage). ``horizon`` is the number of columns of ``y`` per endogenous
+    variable.
 
     In the MS setting (default) the ``endogenous`` column is patched and read
-    through TimeXer's global token; every other column becomes one exogenous
-    variate token. In the M setting every column is endogenous (and also an
-    exogenous token), and ``y`` holds one block of steps per column.
+    through TimeXer's global token; every other column becomes one variate
+    token. In the M setting every column is endogenous (and also a variate
+    token), and ``y`` holds one block of steps per column.
 
-    With ``feature_tags`` (a tag table whose rows are the exogenous column
-    names) and ``tag_method`` (one of the nine methods), each exogenous token
-    gets the variable's tag embedding added, trained end to end.
+    Tags: with ``feature_tags`` (a tag table indexed by column name) each
+    exogenous or future variable's token gets its tag embedding; with
+    ``series_tags`` (indexed by series id) the endogenous tokens of each
+    series get the series' tag embedding, so one model serves many series and
+    a series never seen in training, with known tags, gets a forecast.
 
-    Panels of many series (rows of several series interleaved) are given with
-    ``groups`` at fit/predict time or with ``group_column``; windows never
-    cross a series. Windows are never materialised: the data is held once
-    (on the GPU when training there) and each batch gathers its windows.
+    Panels of many series (rows interleaved) are given with ``groups`` or
+    ``group_column``; windows never cross a series. NaN in ``X`` is a missing
+    value, masked inside the model; NaN in ``y`` marks a context row, read for
+    its covariates but never trained on. Windows are never materialised: the
+    data is held once (on the GPU when training there) and each batch gathers
+    its windows. Forecasts are in the units of ``y``.
 
     Parameters
     ----------
@@ -63,22 +76,31 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Length of the endogenous patches.
     endogenous : str or int, default=None
         Endogenous column (name, or position for arrays) in mode ``"MS"``;
-        None: the last. Must be None in mode ``"M"``.
+        None: the last column that is not a future covariate. Must be None in
+        mode ``"M"``.
     mode : {"MS", "M"}, default="MS"
         One endogenous series with exogenous ones, or every column endogenous.
     group_column : str, default=None
-        Column of ``X`` holding series ids; dropped from the features.
+        Column of ``X`` holding series ids; not a feature.
+    future_covariates : list of str, default=None
+        Columns known over the horizon (day-ahead forecasts, calendar,
+        planned events), each a variate token read over the look-back and the
+        horizon. Mode ``"MS"`` only.
     feature_tags : DataFrame, default=None
-        Tag table indexed by exogenous column name (extra rows are ignored);
+        Tag table indexed by exogenous/future column name (extra rows are
+        ignored; a ``ColumnTransformer``'s ``name__`` prefix is recognised);
         its columns are read like ``TagEmbeddingTransformer`` input.
+    series_tags : DataFrame, default=None
+        Tag table indexed by series id (the values of ``groups`` or
+        ``group_column``); every series met in ``fit``, ``predict`` or
+        ``forecast`` needs a row.
     tag_method : str or None, default="auto"
-        Embedding method of the tags, one of the nine methods. ``"auto"``:
-        ``"sum"`` when ``feature_tags`` is given, else plain TimeXer. ``None``
-        is plain TimeXer even when ``feature_tags`` is given, so that a
-        search over ``tag_method`` can include the baseline; a method without
-        ``feature_tags`` is an error.
+        Embedding method of the tags, one of the nine methods, for feature and
+        series tags alike. ``"auto"``: ``"sum"`` when tags are given, else
+        plain TimeXer. ``None`` is plain TimeXer even when tags are given, so
+        that a search over ``tag_method`` can include the baseline.
     tag_embedding_dim : int, default=16
-        Size of the tag embedding before projection to ``d_model``.
+        Size of the tag embedding before it joins the tokens.
     tag_options : dict, default=None
         Options of the tag method, each read only by the methods named:
         ``pooling`` (sum), ``num_heads`` (multihead), ``hidden_dim`` (mlp,
@@ -86,20 +108,41 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         ``"infer"``), ``pretrained``, ``freeze`` and ``handle_missing``
         (pretrained; the table as for ``TagEmbeddingTransformer``). A key
         the chosen method does not read is an error.
+    tag_combine : {"add", "concat"}, default="add"
+        Tag embeddings are projected to ``d_model`` and added to their tokens,
+        or concatenated to them and projected back.
     calendar : bool, default=False
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
-        DatetimeIndex of ``X``.
+        DatetimeIndex of ``X`` (read over the look-back, as in the paper).
+    quantiles : list of float, default=None
+        Quantile levels in (0, 1) to forecast, trained with the pinball loss;
+        they never cross. ``predict`` returns the median (level 0.5, added if
+        absent); None gives point forecasts trained with the squared error.
+    target_scaling : {"auto", "window", "series"}, default="auto"
+        How forecasts return to the units of ``y``. ``"window"``: with the
+        endogenous window's mean and standard deviation (TimeXer's instance
+        normalisation), right when ``y`` holds the endogenous column's own
+        next values. ``"series"``: with each series' mean and standard
+        deviation of ``y`` in training, for any other target. ``"auto"``
+        picks ``"window"`` when ``y`` matches the endogenous column's next
+        values on the training rows, else ``"series"``.
     d_model, n_heads, e_layers, d_ff : int, default=128, 8, 1, 256
         Transformer width, attention heads, encoder layers, feed-forward width.
     dropout : float, default=0.1
     use_norm : bool, default=True
-        Per-window instance normalisation with de-normalisation.
+        Per-window instance normalisation of the inputs.
     max_epochs : int, default=10
-    lr : float, default=1e-4
-        Adam learning rate, halved after every epoch (the paper's schedule).
+    lr : float, default=1e-3
+        Adam learning rate (the peak, with ``lr_schedule="cosine"``).
+    lr_schedule : {"cosine", "halving"}, default="cosine"
+        ``"cosine"``: a linear warm-up over the first 5% of the training
+        steps, then a cosine decay to zero at the last step, whatever the
+        data size. ``"halving"``: halve after every epoch (the paper's
+        schedule, tuned for about 10,000 steps an epoch).
     batch_size : int, default=32
     patience : int, default=3
-        Early stopping on the validation loss; 0 turns it off.
+        Early stopping on the validation loss, restoring the best weights;
+        0 turns it off.
     validation_fraction : float, default=0.1
         The chronologically last fraction of each series' training windows,
         held out for early stopping (0: none).
@@ -123,14 +166,25 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     net_ : skorch.NeuralNet
         The trained net.
     exogenous_columns_ : list of str
-        The exogenous variables, in token order.
+        The exogenous variables read over the look-back, in token order.
+    future_columns_ : list of str
+        The known-future covariates, in token order.
     endogenous_columns_ : list of str
         The endogenous variables.
+    horizon_ : int
+        Forecast steps per endogenous variable.
+    quantile_levels_ : list of float or None
+        The levels ``predict_quantiles`` returns.
+    target_scaling_ : {"window", "series"}
+        How forecasts return to the units of ``y``.
+    series_ids_ : ndarray
+        The series seen in training.
     tag_names_ : list of str or None
         Tags of ``feature_tags``.
     tag_embeddings_ : DataFrame or None
-        The learned embedding of each tag alone (one row per tag), when
-        ``tag_method`` is set.
+        The learned embedding of each feature tag alone (one row per tag).
+    series_tag_names_ : list of str or None
+        Tags of ``series_tags``.
     n_outputs_ : int
         Values predicted per row.
     device_ : str
@@ -144,14 +198,18 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from sktagembed import TimeXerRegressor
+    >>> from sktagembed import TimeXerRegressor, make_forecast_frame
     >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "target"])
-    >>> y = X["target"].shift(-1).ffill()
+    >>> df = pd.DataFrame(rng.normal(size=(200, 2)), columns=["load", "price"],
+    ...                   index=pd.date_range("2024-01-01", periods=200, freq="h"))
+    >>> X, y = make_forecast_frame(df, "price", horizon=4)
     >>> model = TimeXerRegressor(lookback=16, patch_len=8, d_model=16, n_heads=2,
-    ...                          d_ff=32, max_epochs=1, random_state=0)
-    >>> model.fit(X, y).predict(X).shape
-    (200,)
+    ...                          d_ff=32, quantiles=[0.1, 0.9], max_epochs=1,
+    ...                          random_state=0).fit(X, y)
+    >>> model.predict(X).shape, model.predict_quantiles(X).shape
+    ((196, 4), (196, 4, 2))
+    >>> model.forecast(df).columns.tolist()
+    ['timestamp', 'step', 'prediction', '0.1', '0.9']
     """
 
     def __init__(
@@ -162,11 +220,16 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         endogenous=None,
         mode="MS",
         group_column=None,
+        future_covariates=None,
         feature_tags=None,
+        series_tags=None,
         tag_method="auto",
         tag_embedding_dim=16,
         tag_options=None,
+        tag_combine="add",
         calendar=False,
+        quantiles=None,
+        target_scaling="auto",
         d_model=128,
         n_heads=8,
         e_layers=1,
@@ -174,7 +237,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         dropout=0.1,
         use_norm=True,
         max_epochs=10,
-        lr=1e-4,
+        lr=1e-3,
+        lr_schedule="cosine",
         batch_size=32,
         patience=3,
         validation_fraction=0.1,
@@ -189,11 +253,16 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.endogenous = endogenous
         self.mode = mode
         self.group_column = group_column
+        self.future_covariates = future_covariates
         self.feature_tags = feature_tags
+        self.series_tags = series_tags
         self.tag_method = tag_method
         self.tag_embedding_dim = tag_embedding_dim
         self.tag_options = tag_options
+        self.tag_combine = tag_combine
         self.calendar = calendar
+        self.quantiles = quantiles
+        self.target_scaling = target_scaling
         self.d_model = d_model
         self.n_heads = n_heads
         self.e_layers = e_layers
@@ -202,6 +271,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.use_norm = use_norm
         self.max_epochs = max_epochs
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.patience = patience
         self.validation_fraction = validation_fraction
@@ -213,19 +283,24 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     # -- fit ------------------------------------------------------------------
 
-    def fit(self, X, y, groups=None):
-        """Train TimeXer on every full window of ``X``.
+    def fit(self, X, y, groups=None, sample_weight=None):
+        """Train TimeXer on every full window whose target is known.
 
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
-            Rows in time order (within each series); numeric, finite, and at
-            most 1e15 in magnitude (training runs in float32).
+            Rows in time order (within each series); numeric, NaN for missing
+            values, no infinity, at most 1e15 in magnitude (training runs in
+            float32).
         y : array-like of shape (n_steps,) or (n_steps, n_outputs)
-            Target of each row (``horizon`` steps ahead of it); finite, at
-            most 1e15 in magnitude.
+            Target of each row: its next ``horizon`` steps (per endogenous
+            variable). NaN marks an unknown value; a row with no known value
+            is a context row, never trained on.
         groups : array-like of shape (n_steps,), default=None
             Series id of each row, for panels.
+        sample_weight : array-like of shape (n_steps,), default=None
+            Weight of each row's forecast in the loss; a zero weight leaves
+            the row out of training, as a NaN target does.
 
         Returns
         -------
@@ -239,43 +314,77 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 "None."
             )
         feature_names = FeatureNameRecorder().record(X)
+        method = self._tag_method()
         layout = ColumnLayout.from_training_frame(
             X, endogenous=self.endogenous, mode=self.mode,
             group_column=self.group_column, calendar=self.calendar,
-            feature_tags=None if self._tag_method() is None else self.feature_tags,
+            feature_tags=None if method is None else self.feature_tags,
+            future_covariates=self.future_covariates,
         )
         data, series = layout.read(X, groups, self.group_column)
-        target = check_target(y, data.shape[0], max_magnitude=MAX_MAGNITUDE)
-        target = target.reshape(len(target), -1).astype(np.float32)
-        n_outputs = target.shape[1]
+        n_rows, n_endogenous = data.shape[0], len(layout.endogenous)
+        target = check_target(y, n_rows, allow_nan=True,
+                              max_magnitude=MAX_MAGNITUDE).reshape(n_rows, -1)
+        weight = check_sample_weight(sample_weight, n_rows)
+        if target.shape[1] % n_endogenous:
+            raise InputValueError(
+                f"In mode='M' y needs a multiple of the {n_endogenous} columns "
+                f"of X (one block of steps per column), got {target.shape[1]}."
+            )
+        if weight is not None:  # a zero weight: the row's target is unknown
+            target[weight == 0] = np.nan
+        series_table = None
+        if method is not None and self.series_tags is not None:
+            series_table = SeriesTagTable.read(self.series_tags)
+        scaling = self.target_scaling
+        if scaling == "auto":
+            scaling = "window" if is_endogenous_future(
+                data, series, target, layout.positions("endogenous")) else "series"
+        location, scale = series_statistics(target, series.codes,
+                                            len(series.labels), n_endogenous)
         ends = series.full_window_ends(self.lookback)
+        ends = ends[np.isfinite(target[ends]).any(axis=1)]
         if len(ends) == 0:
             raise InputValueError(
-                f"No series has the lookback={self.lookback} rows needed for one "
-                f"training window (X has n_samples={len(target)}); give more rows "
-                "or a shorter lookback."
+                f"No row has both the lookback={self.lookback} rows of history "
+                f"one training window needs and a known target (X has "
+                f"n_samples={n_rows}); give more rows or a shorter lookback."
             )
+        train_ends, valid_ends = series.split_last(ends, self.validation_fraction)
         net_class, net_options = self._net_class()
         device = net_options.pop("device")
         rng = check_random_state(self.random_state)
         seed = torch_seed_from(rng)
-        train_ends, valid_ends = series.split_last(ends, self.validation_fraction)
+        horizon = target.shape[1] // n_endogenous
+        levels = quantile_levels(self.quantiles)
         with seeded_torch(seed, device):
-            module = self._build_module(layout, n_outputs, rng)
-            data_tensor = torch.from_numpy(series.sorted(data)).to(device)
-            target_tensor = torch.from_numpy(target).to(device)
-
-            def windows(row_ends):
-                return WindowDataset(data_tensor, series, row_ends, target_tensor,
-                                     self.lookback, layout, device)
-
-            schedule = LRScheduler(policy=torch.optim.lr_scheduler.StepLR,
-                                   step_size=1, gamma=0.5)
+            module = self._build_module(layout, horizon, levels, series_table,
+                                        bool(np.isnan(data).any()), rng)
+            features = SeriesFeatures(
+                torch.from_numpy(location), torch.from_numpy(scale),
+                None if series_table is None else series_table.tensors(),
+                pass_location=scaling == "series",
+            ).to(device)
+            tag_rows = (None if series_table is None else
+                        series_table.rows(series.labels)[series.codes])
+            dataset = WindowSource(
+                torch.from_numpy(series.sorted(data)).to(device), series, layout,
+                self.lookback, horizon, device, features, series.codes, tag_rows)
+            target_tensor = torch.from_numpy(target.astype(np.float32)).to(device)
+            weight_tensor = (None if weight is None else
+                             torch.from_numpy(weight.astype(np.float32)).to(device))
+            train = dataset.windows(train_ends, target_tensor, weight_tensor)
+            valid = (dataset.windows(valid_ends, target_tensor, weight_tensor)
+                     if len(valid_ends) else None)
+            # Under Accelerate each process runs its share of the batches.
+            processes = net_options["accelerator"].num_processes if (
+                "accelerator" in net_options) else 1
+            batches = -(-len(train_ends) // self.batch_size)
+            schedule = learning_rate_schedule(self.lr_schedule, self.max_epochs,
+                                              -(-batches // processes))
             net = train_net(
-                module,
-                windows(train_ends),
-                windows(valid_ends) if len(valid_ends) else None,
-                criterion=nn.MSELoss,
+                module, train, valid,
+                criterion=ForecastLoss(None if self.quantiles is None else levels),
                 optimizer=torch.optim.Adam,
                 # One fused kernel for the whole update instead of one per
                 # parameter tensor: a third of a CPU training step otherwise.
@@ -295,13 +404,22 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.layout_ = layout
         self.endogenous_columns_ = list(layout.endogenous)
         self.exogenous_columns_ = list(layout.exogenous)
+        self.future_columns_ = list(layout.future)
+        self.horizon_ = horizon
+        self.quantile_levels_ = (None if self.quantiles is None else
+                                 sorted(float(q) for q in set(self.quantiles)))
+        self._levels = levels
+        self.target_scaling_ = scaling
+        self.series_ids_ = series.labels
+        self._location, self._scale = location, scale
+        self._series_table = series_table
         self.tag_names_ = layout.tag_names
         self.tag_embeddings_ = (
             None if module.tag_embedding is None else
-            single_tag_table(module.tag_embedding, layout.tag_names,
-                             self._tag_method())
-        )
-        self.n_outputs_ = n_outputs
+            single_tag_table(module.tag_embedding, layout.tag_names, method))
+        self.series_tag_names_ = (None if series_table is None else
+                                  series_table.tag_names)
+        self.n_outputs_ = target.shape[1]
         self.device_ = device
         self.net_ = net
         self._record_fitted_versions()
@@ -310,23 +428,28 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     def _check_params(self) -> None:
         check_option(self.mode, "mode", MODES)
         check_option(self.tag_method, "tag_method", ["auto", None, *METHODS])
+        check_option(self.tag_combine, "tag_combine", TAG_COMBINES)
+        check_option(self.target_scaling, "target_scaling", TARGET_SCALINGS)
+        check_option(self.lr_schedule, "lr_schedule", LR_SCHEDULES)
+        tagged = self.feature_tags is not None or self.series_tags is not None
         method = self._tag_method()
-        if method is not None and self.feature_tags is None:
+        if method is not None and not tagged:
             raise InputValueError(
-                f"tag_method={method!r} needs feature_tags, a tag table indexed "
-                "by exogenous column name."
+                f"tag_method={method!r} needs feature_tags (indexed by column "
+                "name) or series_tags (indexed by series id)."
             )
         if method is not None:
             check_method_options(method, self.tag_options)
-        elif self.tag_options and self.feature_tags is None:
+        elif self.tag_options and not tagged:
             raise InputValueError(
-                "tag_options is given without feature_tags, so no tag method "
-                "would read it."
+                "tag_options is given without feature_tags or series_tags, so no "
+                "tag method would read it."
             )
         for name in ("lookback", "patch_len", "d_model", "n_heads",
                      "e_layers", "d_ff", "tag_embedding_dim"):
             check_int(getattr(self, name), name)
         check_training_params(self)
+        quantile_levels(self.quantiles)
         if self.accelerate not in (False, True) and not isinstance(
                 self.accelerate, dict):
             raise InputTypeError(
@@ -337,7 +460,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     def _tag_method(self) -> str | None:
         """The tag method in effect (``"auto"`` resolved)."""
         if self.tag_method == "auto":
-            return "sum" if self.feature_tags is not None else None
+            tagged = self.feature_tags is not None or self.series_tags is not None
+            return "sum" if tagged else None
         return self.tag_method
 
     def _net_class(self) -> tuple[type, dict]:
@@ -351,30 +475,34 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         return AcceleratedNet, {"accelerator": accelerator,
                                 "device": str(accelerator.device)}
 
-    def _build_module(self, layout: ColumnLayout, n_outputs: int, rng) -> TimeXer:
-        n_endogenous = len(layout.endogenous)
-        if n_outputs % n_endogenous:
-            raise InputValueError(
-                f"In mode='M' y needs a multiple of the {n_endogenous} columns "
-                f"of X (one block of steps per column), got {n_outputs}."
-            )
-        tag_embedding = tag_matrix = None
+    def _build_module(self, layout: ColumnLayout, horizon: int,
+                      levels: list[float], series_table, has_missing: bool,
+                      rng) -> TimeXer:
         method = self._tag_method()
-        if method is not None:
-            options = dict(self.tag_options or {})
-            if method == "hierarchical":
-                options.setdefault("hierarchy", "infer")
-            tag_matrix = torch.from_numpy(layout.tag_matrix)
-            tag_embedding = build_tag_module(
-                method, layout.tag_matrix, layout.tag_names,
-                self.tag_embedding_dim, random_state=rng, **options,
-            )
+        options = dict(self.tag_options or {})
+        if method == "hierarchical":
+            options.setdefault("hierarchy", "infer")
+
+        def tag_module(matrix, names):
+            return build_tag_module(method, matrix, names, self.tag_embedding_dim,
+                                    random_state=rng, **options)
+
+        tag_embedding = tag_matrix = series_embedding = None
+        if layout.tag_matrix is not None:
+            tag_embedding = tag_module(layout.tag_matrix, layout.tag_names)
+            tag_matrix = as_tensor(layout.tag_matrix)
+        if series_table is not None:
+            series_embedding = tag_module(series_table.matrix,
+                                          series_table.tag_names)
         return TimeXer(
             self.lookback,
-            n_outputs // n_endogenous,
-            n_endogenous,
+            horizon,
+            len(layout.endogenous),
             len(layout.exogenous),
             layout.n_calendar,
+            n_future=len(layout.future),
+            n_quantiles=len(levels) if self.quantiles is not None else 1,
+            median_index=levels.index(0.5) if self.quantiles is not None else 0,
             patch_len=self.patch_len,
             d_model=self.d_model,
             n_heads=self.n_heads,
@@ -382,18 +510,22 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             d_ff=self.d_ff,
             dropout=self.dropout,
             use_norm=self.use_norm,
+            missing_embedding=has_missing,
             tag_embedding=tag_embedding,
             tag_matrix=tag_matrix,
+            series_tag_embedding=series_embedding,
+            tag_combine=self.tag_combine,
         )
 
     # -- predict --------------------------------------------------------------
 
     def predict(self, X, groups=None):
-        """Predict the target of every row.
+        """Forecast the target of every row (the median with ``quantiles``).
 
         Rows with fewer than ``lookback`` earlier rows in their series get a
         window padded on the left with the series' first row, so every row
-        gets a finite prediction.
+        gets a finite forecast; to score only full windows, see
+        :func:`sktagembed.model_selection.full_window_scorer`.
 
         Parameters
         ----------
@@ -404,28 +536,131 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_steps,) or (n_steps, n_outputs)
         """
+        out = self._median(self._forecast_rows(X, groups))
+        return out[:, 0] if self.n_outputs_ == 1 else out
+
+    def predict_quantiles(self, X, groups=None):
+        """Forecast the quantile levels of ``quantiles`` for every row.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_steps, n_outputs, n_levels)
+            Levels in increasing order (``quantile_levels_``); never crossing.
+        """
+        check_is_fitted(self)
+        if self.quantile_levels_ is None:
+            raise InputValueError(
+                "predict_quantiles needs a model fitted with quantiles=[...]; "
+                "this one gives point forecasts (predict)."
+            )
+        return self._user_levels(self._forecast_rows(X, groups))
+
+    def forecast(self, X, groups=None) -> pd.DataFrame:
+        """Forecast the next ``horizon`` steps after each series' last row
+        with a known target, in the units of ``y``.
+
+        The origin of a series is its last row whose endogenous value is
+        known; its window is the ``lookback`` rows up to it, and the
+        known-future covariates come from the ``horizon`` rows after it
+        (rows with the covariates filled in and the target missing).
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+            History (and, for future covariates, the rows of the horizon).
+            A DataFrame's columns are matched by name, in any order.
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        forecast : DataFrame
+            One row per series, variable and future step: the series id
+            (panels, named by ``group_column`` or ``"series"``), ``variable``
+            (mode ``"M"``), ``timestamp`` (when ``X`` has a DatetimeIndex with
+            a frequency), ``step`` (1 to ``horizon``), ``prediction`` and one
+            column per quantile level (named like ``"0.1"``).
+        """
         check_is_fitted(self)
         X = as_time_table(X)
-        check_feature_names(self, X)
+        fitted = getattr(self, "feature_names_in_", None)
+        if fitted is not None and isinstance(X, pd.DataFrame) and (
+                set(map(str, X.columns)) == set(fitted)):
+            X = X[list(fitted)]  # a frame's columns are read by name here
+        data, series = self._read(X, groups)
         layout = self.layout_
-        data, series = layout.read(X, groups, self.group_column)
+        known = np.isfinite(data[:, layout.positions("endogenous")]).all(axis=1)
+        origins = series.last_rows(known)
+        index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
+        check_forecast_rows(data, series, origins, layout, self.horizon_, index)
+        out = self._forecast_rows(X, groups, rows=origins, read=(data, series))
+        group_name = None
+        if series.labels[0] is not None or len(series.labels) > 1:
+            group_name = (str(self.group_column) if self.group_column is not None
+                          else "series")
+        frequency = (forecast_frequency(index, series)
+                     if isinstance(index, pd.DatetimeIndex) else None)
+        return forecast_table(
+            self._median(out),
+            None if self.quantile_levels_ is None else self._user_levels(out),
+            self.quantile_levels_, series.labels, index[origins],
+            self.endogenous_columns_, group_name, frequency)
+
+    def _read(self, X, groups):
+        check_feature_names(self, X)
+        return self.layout_.read(X, groups, self.group_column)
+
+    def _forecast_rows(self, X, groups, rows=None, read=None) -> np.ndarray:
+        """Forecasts ``(n_rows, n_outputs, n_model_levels)`` of ``rows`` (all
+        rows of ``X`` by default)."""
+        check_is_fitted(self)
+        if read is None:
+            X = as_time_table(X)
+            read = self._read(X, groups)
+        data, series = read
         device = str(self.net_.device)
-        data_tensor = torch.from_numpy(series.sorted(data)).to(device)
+        fitted = pd.Index(self.series_ids_)
+        stat_rows = fitted.get_indexer(pd.Index(series.labels))
+        stat_rows[stat_rows < 0] = len(fitted)  # unseen: all series' statistics
+        tag_rows = None
+        if self._series_table is not None:
+            tag_rows = self._series_table.rows(series.labels)[series.codes]
+        features = SeriesFeatures(
+            torch.from_numpy(self._location), torch.from_numpy(self._scale),
+            None if self._series_table is None else self._series_table.tensors(),
+            pass_location=self.target_scaling_ == "series",
+        ).to(device)
+        inputs = WindowSource(torch.from_numpy(series.sorted(data)).to(device), series,
+                         self.layout_, self.lookback, self.horizon_, device,
+                         features, stat_rows[series.codes], tag_rows)
+        rows = np.arange(data.shape[0]) if rows is None else rows
+        dataset = inputs.windows(rows)
         module = self.net_.module_.eval()
-        n_rows = data.shape[0]
-        dataset = WindowDataset(data_tensor, series, np.arange(n_rows), None,
-                                self.lookback, layout, device)
-        out = np.empty((n_rows, self.n_outputs_))
+        n_levels = len(self._levels) if self.quantile_levels_ is not None else 1
+        out = np.empty((len(rows), self.n_outputs_, n_levels))
         with torch.no_grad():
-            for start in range(0, n_rows, PREDICT_BATCH):
-                items = torch.arange(start, min(start + PREDICT_BATCH, n_rows))
-                inputs, _ = dataset.batch(items)
-                forecast = flatten_forecast(module(**inputs))
-                out[start:start + len(items)] = forecast.cpu()
-        return out[:, 0] if self.n_outputs_ == 1 else out
+            for start in range(0, len(rows), PREDICT_BATCH):
+                items = torch.arange(start, min(start + PREDICT_BATCH, len(rows)))
+                batch, _ = dataset.batch(items)
+                forecast = module(**batch)
+                if n_levels == 1:
+                    forecast = forecast.unsqueeze(-1)
+                out[start:start + len(items)] = flatten_forecast(forecast).cpu()
+        return out
+
+    def _median(self, out: np.ndarray) -> np.ndarray:
+        return out[:, :, self._levels.index(0.5) if out.shape[2] > 1 else 0]
+
+    def _user_levels(self, out: np.ndarray) -> np.ndarray:
+        return out[:, :, [self._levels.index(q) for q in self.quantile_levels_]]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = True
         tags.target_tags.multi_output = True
         return tags
+

@@ -230,7 +230,7 @@ def test_timexer_refit_on_bad_input_keeps_the_previous_model():
     before = fitted_state(model)
     expected = model.predict(X)
     bad = X.copy()
-    bad.iloc[5, 0] = np.nan
+    bad.iloc[5, 0] = np.inf
     with pytest.raises(ValueError, match="x0"):
         model.fit(bad, series()[1])
     assert all(fitted_state(model)[key] is value for key, value in before.items())

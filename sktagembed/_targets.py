@@ -1,0 +1,108 @@
+"""What a forecaster's target is, and per-series statistics of it.
+
+In TimeXer's MS setting ``y[t]`` holds the endogenous column's next steps,
+and the forecast is de-normalised with the statistics of the endogenous
+window (RevIN). That is right only when ``y`` is in the endogenous column's
+units. :func:`is_endogenous_future` checks it on the training rows;
+otherwise the forecaster de-normalises with each series' own target
+statistics (``target_scaling="series"``), which are also what the loss is
+scaled by.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._series import SeriesIndex
+from .exceptions import InputValueError
+
+#: Share of the checkable values that must match for ``y`` to count as the
+#: endogenous column's future.
+MATCH_SHARE = 0.99
+
+
+def is_endogenous_future(data: np.ndarray, series: SeriesIndex,
+                         target: np.ndarray, endogenous: list[int]) -> bool:
+    """Whether ``target[t, j * H + k]`` equals the endogenous column ``j`` at
+    row ``t + k + 1`` of the same series, wherever both are known.
+
+    ``data`` is in storage order (:meth:`SeriesIndex.sorted`); ``target``
+    by original row. False when nothing can be checked.
+    """
+    n_rows = target.shape[0]
+    n_steps = target.shape[1] // len(endogenous)
+    stored = series.sorted(data)
+    position, stop = series.position, series.stop
+    matched = checked = 0
+    for j, column in enumerate(endogenous):
+        for k in range(n_steps):
+            later = position + k + 1
+            inside = later < stop
+            truth = np.full(n_rows, np.nan, dtype=np.float64)
+            truth[inside] = stored[later[inside], column]
+            value = target[:, j * n_steps + k]
+            both = np.isfinite(truth) & np.isfinite(value)
+            checked += int(both.sum())
+            scale = np.maximum(np.abs(truth[both]), 1.0)
+            matched += int((np.abs(value[both] - truth[both]) <= 1e-4 * scale).sum())
+    return checked > 0 and matched >= MATCH_SHARE * checked
+
+
+def series_statistics(target: np.ndarray, codes: np.ndarray, n_series: int,
+                      n_endogenous: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each series' target values (all steps)
+    per endogenous variable, ``(n_series + 1, n_endogenous)``; the last row is
+    for all series together. A constant or unknown target gets scale 1."""
+    values = target.reshape(len(target), n_endogenous, -1)
+    known = np.isfinite(values)
+    filled = np.where(known, values, 0.0)
+    count = np.zeros((n_series + 1, n_endogenous))
+    total = np.zeros_like(count)
+    squares = np.zeros_like(count)
+    np.add.at(count, codes, known.sum(axis=2))
+    np.add.at(total, codes, filled.sum(axis=2))
+    np.add.at(squares, codes, np.square(filled).sum(axis=2))
+    count[-1], total[-1], squares[-1] = (count[:-1].sum(0), total[:-1].sum(0),
+                                         squares[:-1].sum(0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        std = np.sqrt(np.maximum(squares / count - mean ** 2, 0.0))
+    mean = np.where(count > 0, mean, 0.0)
+    std = np.where((count > 1) & (std > 1e-6 * np.maximum(np.abs(mean), 1.0)),
+                   std, 1.0)
+    # A series without a known value falls back on all series.
+    empty = count == 0
+    mean[:-1][empty[:-1]] = np.broadcast_to(mean[-1], mean[:-1].shape)[empty[:-1]]
+    std[:-1][empty[:-1]] = np.broadcast_to(std[-1], std[:-1].shape)[empty[:-1]]
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def check_sample_weight(sample_weight, n_rows: int) -> np.ndarray | None:
+    """Sample weights as a float array: one finite, non-negative weight per
+    row; None stays None."""
+    if sample_weight is None:
+        return None
+    weight = np.asarray(sample_weight)
+    if weight.ndim == 0:
+        weight = np.full(n_rows, float(weight))
+    if weight.ndim != 1 or weight.shape[0] != n_rows:
+        raise InputValueError(
+            f"sample_weight.shape == {weight.shape}, expected ({n_rows},): one "
+            "weight per row of X."
+        )
+    try:
+        weight = weight.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputValueError("sample_weight must be numeric.") from exc
+    if not np.isfinite(weight).all() or (weight < 0).any():
+        row = int(np.flatnonzero(~np.isfinite(weight) | (weight < 0))[0])
+        raise InputValueError(
+            f"sample_weight must be finite and non-negative, got "
+            f"{weight[row]} at row {row}."
+        )
+    if n_rows and not weight.any():
+        raise InputValueError(
+            "Sample weights must contain at least one non-zero number: every "
+            "weight is zero, so nothing would be trained on."
+        )
+    return weight

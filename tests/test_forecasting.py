@@ -1,0 +1,218 @@
+"""TimeXerRegressor as a forecaster: known-future covariates without leakage,
+quantiles, forecasts past the end of the data, context rows and weights."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sktagembed import TimeXerRegressor, make_forecast_frame
+
+SMALL = {"lookback": 8, "patch_len": 4, "d_model": 16, "n_heads": 2, "d_ff": 16,
+         "max_epochs": 2, "batch_size": 16, "random_state": 0}
+HORIZON = 3
+
+
+def priced_frame(n_rows=160, seed=0):
+    """An hourly price driven by a day-ahead forecast known one step early."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2024-01-01", periods=n_rows, freq="h")
+    forecast = np.sin(np.arange(n_rows) / 5) + 0.1 * rng.normal(size=n_rows)
+    load = rng.normal(size=n_rows)
+    price = 2 * forecast + 0.3 * load + 0.1 * rng.normal(size=n_rows)
+    return pd.DataFrame({"load": load, "forecast": forecast, "price": price},
+                        index=index)
+
+
+def fitted(**params):
+    X, y = make_forecast_frame(priced_frame(), "price", HORIZON,
+                               future_covariates=["forecast"])
+    model = TimeXerRegressor(**{**SMALL, "future_covariates": ["forecast"],
+                                **params})
+    return model.fit(X, y), X, y
+
+
+# -- known-future covariates ----------------------------------------------------
+
+
+def test_make_forecast_frame_keeps_context_rows_for_future_covariates():
+    df = priced_frame(20)
+    X, y = make_forecast_frame(df, "price", HORIZON, future_covariates=["forecast"])
+    assert len(X) == len(df)  # every row: the last ones carry the covariates
+    assert y.iloc[-HORIZON:].isna().any(axis=1).all()
+    assert y.iloc[:-HORIZON].notna().all().all()
+    plain, _ = make_forecast_frame(df, "price", HORIZON)
+    assert len(plain) == len(df) - HORIZON
+
+
+@pytest.mark.parametrize("t", [30, 100, 150])
+def test_the_forecast_at_t_reads_nothing_after_t_but_the_future_covariates(t):
+    model, X, _ = fitted()
+    base = model.predict(X)[t]
+    for column in ("load", "price"):  # past-only columns, the target's too
+        changed = X.copy()
+        changed.iloc[t + 1:, changed.columns.get_loc(column)] += 100.0
+        np.testing.assert_array_equal(model.predict(changed)[t], base)
+    for step in range(1, HORIZON + 1):  # each covariate value of the horizon
+        if t + step >= len(X):
+            continue
+        changed = X.copy()
+        changed.iloc[t + step, changed.columns.get_loc("forecast")] += 5.0
+        assert not np.allclose(model.predict(changed)[t], base)
+    beyond = X.copy()
+    beyond.iloc[t + HORIZON + 1:, beyond.columns.get_loc("forecast")] += 5.0
+    np.testing.assert_array_equal(model.predict(beyond)[t], base)
+
+
+def test_future_covariates_are_one_token_over_lookback_and_horizon():
+    model, _, _ = fitted()
+    assert model.future_columns_ == ["forecast"]
+    assert model.exogenous_columns_ == ["load"]
+    assert model.net_.module_.future_embedding.in_features == 8 + HORIZON
+
+
+def test_future_covariates_cannot_be_the_target_or_unknown():
+    X, y = make_forecast_frame(priced_frame(), "price", HORIZON)
+    with pytest.raises(ValueError, match="not columns of X"):
+        TimeXerRegressor(**SMALL, future_covariates=["nope"]).fit(X, y)
+    with pytest.raises(ValueError, match="cannot be known in advance"):
+        TimeXerRegressor(**SMALL, endogenous="price",
+                         future_covariates=["price"]).fit(X, y)
+    with pytest.raises(ValueError, match="mode='MS'"):
+        TimeXerRegressor(**SMALL, mode="M", future_covariates=["load"]).fit(
+            X, np.tile(y.to_numpy(), 3))
+
+
+# -- context rows and weights ---------------------------------------------------
+
+
+def test_context_rows_and_zero_weights_are_never_trained_on():
+    X, y = make_forecast_frame(priced_frame(), "price", HORIZON)
+    y = y.to_numpy().copy()
+    unknown = y.copy()
+    unknown[40:60] = np.nan
+    garbage = y.copy()
+    garbage[40:60] = 1e6
+    weight = np.ones(len(y))
+    weight[40:60] = 0
+    by_nan = TimeXerRegressor(**SMALL).fit(X, unknown).predict(X)
+    by_weight = TimeXerRegressor(**SMALL).fit(X, garbage,
+                                              sample_weight=weight).predict(X)
+    np.testing.assert_allclose(by_nan, by_weight, rtol=1e-6, atol=1e-6)
+
+
+def test_sample_weights_change_the_fit():
+    X, y = make_forecast_frame(priced_frame(), "price", HORIZON)
+    weight = np.linspace(0.1, 2, len(y))
+    plain = TimeXerRegressor(**SMALL).fit(X, y).predict(X)
+    weighted = TimeXerRegressor(**SMALL).fit(X, y, sample_weight=weight).predict(X)
+    assert not np.allclose(plain, weighted)
+    ones = TimeXerRegressor(**SMALL).fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_allclose(ones.predict(X), plain, rtol=1e-6, atol=1e-6)
+
+
+# -- quantiles ------------------------------------------------------------------
+
+
+def test_quantiles_never_cross_and_predict_gives_the_median():
+    model, X, _ = fitted(quantiles=[0.9, 0.1, 0.25])
+    assert model.quantile_levels_ == [0.1, 0.25, 0.9]
+    q = model.predict_quantiles(X)
+    assert q.shape == (len(X), HORIZON, 3)
+    assert (np.diff(q, axis=-1) >= 0).all()
+    median = model.predict(X)
+    assert median.shape == (len(X), HORIZON)
+    assert ((q[..., 1] <= median) & (median <= q[..., 2])).all()
+
+
+def test_point_models_have_no_quantiles_to_predict():
+    model, X, _ = fitted()
+    with pytest.raises(ValueError, match="quantiles"):
+        model.predict_quantiles(X)
+
+
+@pytest.mark.parametrize("bad", [[0.0, 0.5], [1.2], "0.5", []])
+def test_bad_quantile_levels_are_named(bad):
+    X, y = make_forecast_frame(priced_frame(), "price", HORIZON)
+    with pytest.raises(ValueError, match="quantiles"):
+        TimeXerRegressor(**SMALL, quantiles=bad).fit(X, y)
+
+
+def test_the_interval_covers_about_its_share_of_noise():
+    # y is the endogenous series' own white noise: the 10-90% interval of a
+    # trained model should hold roughly 80% of held-out values.
+    rng = np.random.default_rng(0)
+    n_rows = 1500
+    df = pd.DataFrame({"x": rng.normal(size=n_rows), "y": rng.normal(size=n_rows)})
+    X, y = make_forecast_frame(df, "y", 1)
+    model = TimeXerRegressor(**{**SMALL, "max_epochs": 6, "lr": 3e-3},
+                             quantiles=[0.1, 0.9]).fit(X[:1000], y[:1000])
+    q = model.predict_quantiles(X)[1000:, 0]
+    truth = y.to_numpy()[1000:]
+    coverage = np.mean((q[:, 0] <= truth) & (truth <= q[:, 1]))
+    assert 0.65 < coverage < 0.92
+
+
+# -- forecasts past the end of the data -------------------------------------------
+
+
+def test_forecast_starts_after_the_last_known_target_with_the_horizon_covariates():
+    model, X, _ = fitted(quantiles=[0.1, 0.9])
+    history = priced_frame()
+    future = history.iloc[-HORIZON:].copy()
+    future.index = future.index + pd.Timedelta(hours=HORIZON)
+    future["price"] = np.nan
+    frame = pd.concat([history, future])
+    table = model.forecast(frame)
+    assert table.columns.tolist() == ["timestamp", "step", "prediction", "0.1",
+                                      "0.9"]
+    assert table["step"].tolist() == [1, 2, 3]
+    expected = history.index[-1] + pd.to_timedelta([1, 2, 3], unit="h")
+    assert table["timestamp"].tolist() == expected.tolist()
+    # It is the forecast made at the origin row.
+    origin = len(history) - 1
+    np.testing.assert_allclose(table["prediction"], model.predict(frame)[origin],
+                               rtol=1e-5)
+    np.testing.assert_allclose(table[["0.1", "0.9"]],
+                               model.predict_quantiles(frame)[origin], rtol=1e-5)
+
+
+def test_forecast_names_the_series_column_and_times_of_missing_covariates():
+    model, _, _ = fitted()
+    history = priced_frame()
+    with pytest.raises(ValueError, match="needs 3 rows holding the future"):
+        model.forecast(history)
+    future = history.iloc[-HORIZON:].copy()
+    future.index = future.index + pd.Timedelta(hours=HORIZON)
+    future["price"] = np.nan
+    future.iloc[1, future.columns.get_loc("forecast")] = np.nan
+    with pytest.raises(ValueError, match=r"'forecast' is missing at "
+                                         r"\['2024-01-07 17:00:00'\]"):
+        model.forecast(pd.concat([history, future]))
+
+
+def test_forecast_of_a_panel_has_one_block_per_series():
+    frames = []
+    for seed, symbol in enumerate(["b", "a", "c"]):
+        frame = priced_frame(60 + 10 * seed, seed).assign(symbol=symbol)
+        frames.append(frame)
+    panel = pd.concat(frames)
+    X, y = make_forecast_frame(panel, "price", HORIZON, group_column="symbol")
+    model = TimeXerRegressor(**SMALL, group_column="symbol").fit(X, y)
+    table = model.forecast(panel)
+    assert table.columns.tolist() == ["symbol", "timestamp", "step", "prediction"]
+    assert table["symbol"].tolist() == ["b"] * 3 + ["a"] * 3 + ["c"] * 3
+    last = panel.groupby("symbol", sort=False).apply(lambda f: f.index[-1])
+    for symbol, block in table.groupby("symbol", sort=False):
+        assert block["timestamp"].iloc[0] == last[symbol] + pd.Timedelta(hours=1)
+
+
+# -- what the target is ---------------------------------------------------------
+
+
+def test_target_scaling_follows_what_y_is():
+    model, _, _ = fitted()
+    assert model.target_scaling_ == "window"  # y is the price's own future
+    X, y = make_forecast_frame(priced_frame(), "price", HORIZON)
+    other = TimeXerRegressor(**SMALL).fit(X, 1000 * X[["load"]].to_numpy() + 5e3)
+    assert other.target_scaling_ == "series"
+    assert abs(other.predict(X).mean() - 5e3) < 500  # in the units of y
