@@ -223,6 +223,73 @@ def plot_forecast(y_true, y_pred, *, index=None, step: int = 0, ax=None,
     return fig
 
 
+def plot_future(history, forecast: pd.DataFrame, *, series=None, ax=None,
+                title: str | None = None, history_points: int | None = 336):
+    """The end of a series' history, its forecast and the forecast interval.
+
+    Parameters
+    ----------
+    history : Series
+        The target's past values, indexed by time (or step).
+    forecast : DataFrame
+        A table from :meth:`TimeXerRegressor.forecast`: ``timestamp`` (or
+        ``step``), ``prediction`` and quantile columns; the band spans the
+        lowest and highest quantile levels.
+    series : object, optional
+        For a panel's table, the series to draw (its id column is the first
+        column).
+    ax : matplotlib Axes, optional
+    title : str, optional
+    history_points : int or None, default=336
+        Draw only the last points of the history.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from sktagembed.plotting import plot_future
+    >>> history = pd.Series([1.0, 2.0, 1.5], index=pd.RangeIndex(3))
+    >>> table = pd.DataFrame({"step": [1, 2], "prediction": [1.6, 1.7],
+    ...                       "0.1": [1.2, 1.1], "0.9": [2.0, 2.3]})
+    >>> len(plot_future(history, table).axes[0].collections)  # the band
+    1
+    """
+    if series is not None:
+        forecast = forecast[forecast.iloc[:, 0] == series]
+    x = (forecast["timestamp"] if "timestamp" in forecast
+         else history.index[-1] + forecast["step"])
+    levels = sorted((float(c), c) for c in forecast.columns if _is_level(c))
+    if history_points is not None:
+        history = history.iloc[-history_points:]
+    fig, ax = _figure_and_axes(ax, (9, 4))
+    ax.plot(history.index, history.to_numpy(), color="black", linewidth=1,
+            label="history")
+    ax.plot(x, forecast["prediction"], color="tab:orange", linewidth=1.5,
+            label="forecast")
+    if len(levels) >= 2:
+        (low, low_name), (high, high_name) = levels[0], levels[-1]
+        ax.fill_between(x, forecast[low_name], forecast[high_name],
+                        color="tab:orange", alpha=0.25,
+                        label=f"{low:.0%}-{high:.0%} interval")
+    ax.legend()
+    ax.set_title(title or "Forecast")
+    if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        fig.autofmt_xdate()
+    return fig
+
+
+def _is_level(name) -> bool:
+    try:
+        return 0 < float(name) < 1
+    except (TypeError, ValueError):
+        return False
+
+
 def _one_step(values, step: int, name: str) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim == 2:

@@ -610,6 +610,59 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             self.quantile_levels_, series.labels, index[origins],
             self.endogenous_columns_, group_name, frequency)
 
+    def scored_rows(self, X, y=None, groups=None) -> np.ndarray:
+        """The rows a score should count: those with a full window (at least
+        ``lookback`` rows of their series up to them) and, when ``y`` is
+        given, a known target.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs), optional
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        rows : ndarray of int
+        """
+        check_is_fitted(self)
+        _, series = self._read(as_time_table(X), groups)
+        full = np.zeros(len(series.position), dtype=bool)
+        full[series.full_window_ends(self.lookback)] = True
+        if y is not None:
+            target = check_target(y, len(full), allow_nan=True)
+            full &= np.isfinite(target.reshape(len(full), -1)).all(axis=1)
+        return np.flatnonzero(full)
+
+    def score(self, X, y, sample_weight=None, groups=None) -> float:
+        """R² of the forecasts of the rows with a full window and a known
+        target (:meth:`scored_rows`): the first ``lookback - 1`` rows of each
+        series in ``X`` serve as history only.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs)
+        sample_weight : array-like of shape (n_steps,), default=None
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import r2_score
+
+        rows = self.scored_rows(X, y, groups)
+        if len(rows) == 0:
+            raise InputValueError(
+                f"No row of X has a full window of lookback={self.lookback} rows "
+                "and a known target to score; give the rows before the scored "
+                "ones as history (see sktagembed.model_selection)."
+            )
+        truth = np.asarray(y, dtype=np.float64)[rows]
+        weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+        return r2_score(truth, self.predict(X, groups)[rows], sample_weight=weight)
+
     def _read(self, X, groups):
         check_feature_names(self, X)
         return self.layout_.read(X, groups, self.group_column)

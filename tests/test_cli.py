@@ -274,3 +274,40 @@ def test_demo_prints_the_learned_table_of_the_bundled_tags(capsys):
     _, tags = load_etth1()
     for name in [*tags.columns, *tags.index]:
         assert name in out
+
+
+def test_forecast_writes_the_future_in_the_data_units_with_an_interval(tmp_path,
+                                                                      capsys):
+    rng = np.random.default_rng(0)
+    n_rows, horizon = 300, 2
+    dates = pd.date_range("2024-01-01", periods=n_rows + horizon, freq="h")
+    planned = np.sin(np.arange(n_rows + horizon) / 4)
+    price = 5000 + 1000 * planned + rng.normal(scale=50, size=n_rows + horizon)
+    frame = pd.DataFrame({"date": dates, "load": rng.normal(size=n_rows + horizon),
+                          "planned": planned, "price": price})
+    frame.loc[n_rows:, "price"] = np.nan  # the horizon: covariates only
+    source = tmp_path / "prices.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "future.csv"
+    status = main(["forecast", str(source), "--target", "price", "--horizon",
+                   str(horizon), "--future-covariates", "planned", "--quantiles",
+                   "0.1,0.9", "--lookback", "16", "--patch-len", "8",
+                   "--d-model", "8", "--epochs", "1", "-o", str(out), "--out",
+                   str(tmp_path), "--save-model", str(tmp_path / "m.joblib"),
+                   "--quiet"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "(data units)" in printed and "scaled MSE" in printed
+    table = pd.read_csv(out, parse_dates=["timestamp"])
+    assert table.columns.tolist() == ["timestamp", "step", "prediction", "0.1",
+                                      "0.9"]
+    assert table["timestamp"].tolist() == dates[n_rows:].tolist()
+    assert (table["0.1"] <= table["prediction"]).all()
+    assert (table["prediction"] <= table["0.9"]).all()
+    assert table["prediction"].between(3000, 7000).all()  # the price's units
+    # The saved model reads the raw table and gives the same forecast.
+    model = joblib.load(tmp_path / "m.joblib")
+    raw = pd.read_csv(source, parse_dates=["date"]).set_index("date")
+    np.testing.assert_allclose(model.forecast(raw)["prediction"],
+                               table["prediction"], rtol=1e-5)
+    assert (tmp_path / "forecast.png").stat().st_size > 0

@@ -1,0 +1,217 @@
+"""fev-bench's electricity-price tasks (``epf_np``, ``epf_pjm``) in this project.
+
+The protocol of ``../shared/docs/EVALUATION.md`` section 2: horizon 24, 20
+windows of step 24 over the last 480 hours of each market's CSV. For window
+``i`` the cutoff is row ``n - 480 + 24 i``; a model sees every row before the
+cutoff (price and the two day-ahead covariates) and the covariates of the 24
+hours it forecasts. Scores per window, with ``a`` the mean absolute seasonal
+(24 h) difference of the price over the window's whole past:
+
+- SQL: mean over levels 0.1 .. 0.9 and the 24 hours of the quantile loss
+  ``2 |(y - q)(1{y <= q} - level)|``, divided by ``a`` (the headline);
+- MASE: mean ``|y - median|`` / ``a``;
+- WQL, WAPE: the same losses divided by ``max(mean |y|, 1)``;
+- coverage: share of the truths inside the 10-90% interval;
+
+each averaged plainly over the 20 windows (spread: their standard deviation).
+
+Models:
+
+- ``naive``: fev's Seasonal Naive (the last day again; Gaussian quantiles from
+  the seasonal differences of the last 1000 points), which must reproduce the
+  published SQL and MASE to 1%: the check of this harness;
+- ``ridge``: ridge regression of the 24 prices on the last 168 prices and the
+  horizon's 48 covariate values, fitted on every window before the first
+  cutoff (a point model: SQL equals MASE);
+- ``timexer``: ``TimeXerRegressor`` with the two day-ahead series as
+  known-future covariates and quantile levels 0.1 .. 0.9, trained once on the
+  rows before the first cutoff, each window forecast with ``forecast`` from
+  its own recent history; one model per seed, and the seeds' quantiles
+  averaged (``timexer ensemble``).
+
+The settings of ``TIMEXER`` were chosen with ``--split dev`` (the same
+protocol on the 20 days before the first test cutoff, trained on the rows
+before those) and fixed before the test windows were scored; see
+``docs/forecasting.rst``.
+
+Run: ``python benchmarks/fev_epf.py [--market NP PJM] [--models naive ridge
+timexer] [--seeds 0 1 2] [--split test|dev] [--threads 2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.stats import norm
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sktagembed import TimeXerRegressor, make_forecast_frame
+
+HORIZON, N_WINDOWS, STEP = 24, 20, 24
+LEVELS = [round(0.1 * k, 1) for k in range(1, 10)]
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+#: fev-bench's published results (SQL, MASE), from EVALUATION.md.
+PUBLISHED = {
+    "NP": {"Seasonal Naive": (1.529848, 1.761304), "Chronos-2": (0.658, 0.850),
+           "TiRex-2": (0.612, 0.796), "TabPFN-TS-3": (0.633, 0.783),
+           "PatchTST": (0.635, 0.806), "TFT": (0.690, 0.859)},
+    "PJM": {"Seasonal Naive": (0.515272, 0.581168), "Chronos-2": (0.382, 0.472),
+            "TiRex-2": (0.375, 0.470), "TabPFN-TS-3": (0.382, 0.472),
+            "PatchTST": (0.369, 0.465), "TFT": (0.346, 0.428)},
+}
+
+#: TimeXer's settings, chosen on the dev windows (--split dev).
+TIMEXER = {"lookback": 168, "patch_len": 24, "d_model": 128, "n_heads": 8,
+           "e_layers": 2, "d_ff": 256, "dropout": 0.1, "batch_size": 64,
+           "lr": 1e-3, "lr_schedule": "cosine", "max_epochs": 10, "patience": 3,
+           "validation_fraction": 0.1, "calendar": True}
+
+
+def load_market(name: str, data_dir: Path) -> pd.DataFrame:
+    frame = pd.read_csv(data_dir / f"{name}.csv")
+    frame.columns = [c.strip() for c in frame.columns]
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y/%m/%d %H:%M")
+    return frame.set_index("date").asfreq("h")
+
+
+def cutoffs(n_rows: int, split: str) -> list[int]:
+    """Rows where the 20 windows start: the test span, or the 20 days before
+    it (dev)."""
+    first = n_rows - N_WINDOWS * STEP * (2 if split == "dev" else 1)
+    return [first + STEP * i for i in range(N_WINDOWS)]
+
+
+def scores(price: np.ndarray, cutoff: int, quantiles: np.ndarray) -> dict:
+    """The metrics of one window; ``quantiles`` is (24, 9), LEVELS order."""
+    past, truth = price[:cutoff], price[cutoff:cutoff + HORIZON]
+    scale = np.mean(np.abs(past[24:] - past[:-24]))
+    levels = np.asarray(LEVELS)
+    loss = 2 * np.abs((truth[:, None] - quantiles)
+                      * ((truth[:, None] <= quantiles) - levels))
+    median = quantiles[:, LEVELS.index(0.5)]
+    size = max(np.mean(np.abs(truth)), 1.0)
+    return {"SQL": loss.mean() / scale,
+            "MASE": np.mean(np.abs(truth - median)) / scale,
+            "WQL": loss.mean(axis=0).mean() / size,
+            "WAPE": np.mean(np.abs(truth - median)) / size,
+            "coverage": np.mean((quantiles[:, 0] <= truth)
+                                & (truth <= quantiles[:, -1]))}
+
+
+def seasonal_naive(frame: pd.DataFrame, cutoff: int) -> np.ndarray:
+    last = frame["OT"].to_numpy()[:cutoff][-1000:]
+    point = last[-HORIZON:]
+    sigma = np.sqrt(np.sum((last[24:] - last[:-24]) ** 2) / (len(last) - 24))
+    return point[:, None] + norm.ppf(LEVELS)[None, :] * sigma
+
+
+def ridge_windows(frame: pd.DataFrame, ends: np.ndarray):
+    """Features (last 168 prices, the horizon's covariates) and targets of
+    the forecasts made at rows ``ends``."""
+    price = frame["OT"].to_numpy()
+    covariates = frame.drop(columns="OT").to_numpy()
+    lags = price[ends[:, None] + np.arange(-167, 1)]
+    future = covariates[ends[:, None] + np.arange(1, HORIZON + 1)]
+    features = np.hstack([lags, future.reshape(len(ends), -1)])
+    return features, price[ends[:, None] + np.arange(1, HORIZON + 1)]
+
+
+def run_ridge(frame: pd.DataFrame, windows: list[int]):
+    features, target = ridge_windows(frame, np.arange(167, windows[0] - HORIZON))
+    model = make_pipeline(StandardScaler(), Ridge(alpha=1.0)).fit(features, target)
+    for cutoff in windows:
+        point = model.predict(ridge_windows(frame, np.array([cutoff - 1]))[0])[0]
+        yield np.repeat(point[:, None], len(LEVELS), axis=1)
+
+
+def train_timexer(frame: pd.DataFrame, first_cutoff: int, seed: int,
+                  covariates: list[str]) -> tuple[TimeXerRegressor, float]:
+    X, y = make_forecast_frame(frame.iloc[:first_cutoff], "OT", HORIZON,
+                               future_covariates=covariates)
+    model = TimeXerRegressor(**TIMEXER, future_covariates=covariates,
+                             quantiles=LEVELS, random_state=seed)
+    start = time.perf_counter()
+    model.fit(X, y)
+    return model, (time.perf_counter() - start) / 60
+
+
+def timexer_quantiles(model: TimeXerRegressor, frame: pd.DataFrame,
+                      cutoff: int) -> np.ndarray:
+    # The window's history, and its horizon with the covariates only.
+    visible = frame.iloc[:cutoff + HORIZON].copy()
+    visible.iloc[cutoff:, visible.columns.get_loc("OT")] = np.nan
+    table = model.forecast(visible[model.feature_names_in_])
+    return table[[str(level) for level in LEVELS]].to_numpy()
+
+
+def evaluate(name: str, args: argparse.Namespace) -> pd.DataFrame:
+    frame = load_market(name, args.data_dir)
+    price = frame["OT"].to_numpy()
+    windows = cutoffs(len(frame), args.split)
+    covariates = [c for c in frame.columns if c != "OT"]
+    rows = []
+
+    def record(model: str, forecasts: list[np.ndarray], minutes=None, **extra):
+        per_window = pd.DataFrame([scores(price, c, q)
+                                   for c, q in zip(windows, forecasts, strict=True)])
+        row = {"market": name, "model": model, **per_window.mean().to_dict(),
+               "SQL sd": per_window["SQL"].std(), "train min": minutes, **extra}
+        rows.append(row)
+        print(pd.DataFrame([row]).to_string(index=False, header=len(rows) == 1,
+                                            float_format="%.3f"), flush=True)
+
+    if "naive" in args.models:
+        record("Seasonal Naive", [seasonal_naive(frame, c) for c in windows])
+    if "ridge" in args.models:
+        start = time.perf_counter()
+        record("ridge", list(run_ridge(frame, windows)),
+               (time.perf_counter() - start) / 60)
+    if "timexer" in args.models:
+        ensemble, total = [], 0.0
+        for seed in args.seeds:
+            model, minutes = train_timexer(frame, windows[0], seed, covariates)
+            total += minutes
+            forecasts = [timexer_quantiles(model, frame, c) for c in windows]
+            ensemble.append(forecasts)
+            record(f"timexer seed {seed}", forecasts, minutes,
+                   epochs=len(model.net_.history))
+        if len(args.seeds) > 1:
+            record("timexer ensemble", list(np.mean(ensemble, axis=0)), total)
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--market", nargs="+", default=["NP", "PJM"],
+                        choices=list(PUBLISHED))
+    parser.add_argument("--models", nargs="+", default=["naive", "ridge", "timexer"],
+                        choices=["naive", "ridge", "timexer"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--split", choices=["test", "dev"], default="test")
+    parser.add_argument("--data-dir", type=Path, default=DATA)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    results = pd.concat([evaluate(name, args) for name in args.market])
+    print(f"\n{args.split} windows; SQL, MASE, WQL, WAPE and coverage averaged "
+          "over the 20 windows, SQL sd their spread")
+    print(results.to_string(index=False, float_format="%.3f"))
+    if args.split == "test":
+        published = pd.DataFrame(
+            [{"market": m, "model": k, "SQL": v[0], "MASE": v[1]}
+             for m in args.market for k, v in PUBLISHED[m].items()])
+        print("\nPublished (fev-bench):")
+        print(published.to_string(index=False, float_format="%.3f"))
+
+
+if __name__ == "__main__":
+    main()
