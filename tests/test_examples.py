@@ -22,6 +22,9 @@ PROMISES = {
         for m in ("None", "sum", "attention")],
     "04_save_and_reload.py": [r"identical probabilities: True",
                               r"reproduces the embedding: True"],
+    "05_forecast_with_known_future_covariates.py": [
+        r"MAE \d+\.\d+ degrees, 10-90% interval holds \d+% of the truths",
+        r"2018-06-26 20:00:00\s+1\s+-?\d+\.\d+", r"2018-06-27 19:00:00\s+24"],
 }
 
 

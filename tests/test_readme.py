@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -18,9 +19,14 @@ def quick_start(namespace, out):
 
 
 def forecasting(namespace, out):
-    # "one 4-step forecast per row"
-    n_rows = len(namespace["X"]) - 400
-    assert f"({n_rows}, 4)" in out
+    # "one 4-step forecast (the median) per row", "the 4 hours after the data"
+    assert f"({len(namespace['X'])}, 4)" in out
+    forecast = namespace["model"].forecast(namespace["frame"])
+    assert forecast.columns.tolist() == ["timestamp", "step", "prediction", "0.1",
+                                         "0.9"]
+    hour = pd.Timedelta(hours=1)
+    assert forecast["timestamp"].iloc[0] == namespace["frame"].index[-1] + hour
+    assert str(forecast["timestamp"].iloc[-1]) in out
 
 
 def sharing(namespace, out):
