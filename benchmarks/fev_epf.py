@@ -133,10 +133,11 @@ def run_ridge(frame: pd.DataFrame, windows: list[int]):
 
 
 def train_timexer(frame: pd.DataFrame, first_cutoff: int, seed: int,
-                  covariates: list[str]) -> tuple[TimeXerRegressor, float]:
+                  covariates: list[str], settings: dict
+                  ) -> tuple[TimeXerRegressor, float]:
     X, y = make_forecast_frame(frame.iloc[:first_cutoff], "OT", HORIZON,
                                future_covariates=covariates)
-    model = TimeXerRegressor(**TIMEXER, future_covariates=covariates,
+    model = TimeXerRegressor(**settings, future_covariates=covariates,
                              quantiles=LEVELS, random_state=seed)
     start = time.perf_counter()
     model.fit(X, y)
@@ -177,7 +178,8 @@ def evaluate(name: str, args: argparse.Namespace) -> pd.DataFrame:
     if "timexer" in args.models:
         ensemble, total = [], 0.0
         for seed in args.seeds:
-            model, minutes = train_timexer(frame, windows[0], seed, covariates)
+            model, minutes = train_timexer(frame, windows[0], seed, covariates,
+                                           {**TIMEXER, **args.set})
             total += minutes
             forecasts = [timexer_quantiles(model, frame, c) for c in windows]
             ensemble.append(forecasts)
@@ -186,6 +188,15 @@ def evaluate(name: str, args: argparse.Namespace) -> pd.DataFrame:
         if len(args.seeds) > 1:
             record("timexer ensemble", list(np.mean(ensemble, axis=0)), total)
     return pd.DataFrame(rows)
+
+
+def _value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"True": True, "False": False, "None": None}.get(text, text)
 
 
 def main() -> None:
@@ -198,7 +209,15 @@ def main() -> None:
     parser.add_argument("--split", choices=["test", "dev"], default="test")
     parser.add_argument("--data-dir", type=Path, default=DATA)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="override TIMEXER settings, for --split dev trials "
+                             "(e.g. --set lookback=336 max_epochs=20)")
     args = parser.parse_args()
+    args.set = {key: _value(text) for key, text in
+                (item.split("=", 1) for item in args.set)}
+    if args.set and args.split == "test":
+        parser.error("--set is for --split dev: the test windows are scored with "
+                     "the settings fixed in TIMEXER")
     if args.threads:
         torch.set_num_threads(args.threads)
     results = pd.concat([evaluate(name, args) for name in args.market])

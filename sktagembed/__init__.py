@@ -5,6 +5,7 @@ underscore are private and may change without notice.
 """
 
 from ._forecast_frame import make_forecast_frame
+from ._time_index import fill_time_gaps
 from .timexer import TimeXerRegressor
 from .transformer import TagEmbeddingTransformer
 
@@ -14,5 +15,6 @@ __all__ = [
     "TagEmbeddingTransformer",
     "TimeXerRegressor",
     "__version__",
+    "fill_time_gaps",
     "make_forecast_frame",
 ]

@@ -10,6 +10,8 @@ from ._params import is_integer
 from .exceptions import InputValueError
 
 CALENDAR_FEATURES = ("hour", "day_of_week", "day_of_month", "day_of_year")
+#: Where ``make_forecast_frame`` notes the series-id column it left in ``X``.
+GROUP_ATTR = "sktagembed_group_column"
 
 
 def calendar_features(index: pd.DatetimeIndex) -> np.ndarray:
@@ -31,10 +33,11 @@ def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
     endogenous column). ``y`` at row ``t`` holds the target at ``t+1 ..
     t+horizon`` (``all_steps=True``) or only at ``t+horizon``; values come
     from later rows of the same series only, so nothing leaks from the future
-    into ``X``. Rows whose future is unknown are dropped, except with
-    ``future_covariates``: then every row is kept, as the known-future
-    covariates of the rows before it need it, and its unknown targets are NaN
-    (a context row, never trained on). Rows past the last known target, with
+    into ``X``. The rows at the end of each series whose future is unknown
+    are dropped, except with ``future_covariates``: then every row is kept,
+    as the known-future covariates of the rows before it need it. Unknown
+    targets of the rows that are kept are NaN (a row with none known is a
+    context row, never trained on). Rows past the last known target, with
     the covariates filled in and the target NaN, are how the horizon's
     covariates reach :meth:`TimeXerRegressor.forecast`.
 
@@ -86,12 +89,24 @@ def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
                           else df[target].shift(-k))
         for k in steps
     }, index=df.index)
-    # With future covariates every row is kept: its covariates are needed.
-    known = (np.ones(len(df), dtype=bool) if future_covariates
-             else future.notna().all(axis=1).to_numpy())
+    # Rows are dropped only at the end of a series, where the future is
+    # unknown: a row inside a series stays (its unknown targets are NaN), so
+    # that no row goes missing from the middle of a series. With future
+    # covariates every row is kept: its covariates are needed.
+    complete = future.notna().all(axis=1)
+    if future_covariates:
+        known = np.ones(len(df), dtype=bool)
+    else:
+        later = complete.iloc[::-1]
+        later = (later.groupby(df[group_column].iloc[::-1], sort=False).cummax()
+                 if group_column else later.cummax())
+        known = later.iloc[::-1].to_numpy()
     columns = [c for c in df.columns if c != target] + [target]
     X = df.loc[known, columns]
     y = future.loc[known]
+    if group_column is not None:
+        # Lets the regressor refuse to read the ids as an exogenous variable.
+        X.attrs[GROUP_ATTR] = group_column
     return X, (y.iloc[:, 0] if y.shape[1] == 1 else y)
 
 
@@ -182,31 +197,6 @@ def check_forecast_rows(data: np.ndarray, series, origins: np.ndarray, layout,
             f"{[str(index[r]) for r in missing[:5]]}, in the horizon after its "
             f"last known target (at {index[origins[code]]})."
         )
-
-
-def forecast_frequency(index: pd.DatetimeIndex, series):
-    """The step between rows, for dating forecasts: the index's frequency, or
-    the one inferred from the longest series."""
-    if index.freq is not None:
-        return index.freq
-    code = int(np.argmax(np.bincount(series.codes)))
-    stamps = index[np.flatnonzero(series.codes == code)]
-    frequency = _infer_frequency(stamps) if len(stamps) >= 3 else None
-    if frequency is None:
-        raise InputValueError(
-            "forecast needs the time step of X's DatetimeIndex to date the "
-            "forecasts, and none could be inferred; give X a regular index "
-            "(for example X.asfreq('h'))."
-        )
-    return pd.tseries.frequencies.to_offset(frequency)
-
-
-def _infer_frequency(stamps: pd.DatetimeIndex):
-    try:  # pandas 3.1+ warns unless it may return an offset
-        with pd.option_context("future.infer_freq_returns_offset", True):
-            return pd.infer_freq(stamps)
-    except pd.errors.OptionError:
-        return pd.infer_freq(stamps)
 
 
 def _series_name(series, code: int) -> str:

@@ -17,10 +17,11 @@ import torch
 from torch import Tensor
 
 from ._checks import first_flagged_cell
-from ._forecast_frame import CALENDAR_FEATURES, calendar_features
+from ._forecast_frame import CALENDAR_FEATURES, GROUP_ATTR, calendar_features
 from ._params import is_integer
 from ._series import SeriesIndex
 from ._tag_tables import TagMatrix, read_feature_tags, resolve_column
+from ._time_index import check_regular_steps
 from .exceptions import InputTypeError, InputValueError
 
 #: Largest magnitude accepted in X and y: squares of larger float32 values
@@ -76,6 +77,14 @@ class ColumnLayout:
                             feature_tags: pd.DataFrame | None,
                             future_covariates=None) -> ColumnLayout:
         columns = column_names(X)
+        marked = getattr(X, "attrs", {}).get(GROUP_ATTR)
+        if marked is not None and group_column is None and str(marked) in columns:
+            raise InputValueError(
+                f"X holds the series ids of make_forecast_frame(group_column="
+                f"{marked!r}); pass group_column={marked!r} to the regressor too, "
+                "or the ids would be read as an exogenous variable and windows "
+                "would cross series."
+            )
         if group_column is not None:
             columns = [c for c in columns
                        if c != resolve_group_column(group_column, columns)]
@@ -159,7 +168,9 @@ class ColumnLayout:
         if not data.flags.writeable:
             data = data.copy()  # torch.from_numpy wants writable memory
         _check_values(data, self.columns)
-        return data, SeriesIndex.from_groups(groups, n_rows)
+        series = SeriesIndex.from_groups(groups, n_rows)
+        check_regular_steps(getattr(X, "index", None), series)
+        return data, series
 
     def positions(self, role: str) -> list[int]:
         """Positions in the data array of the columns of ``role``."""

@@ -143,5 +143,6 @@ def as_tensor(matrix) -> torch.Tensor:
         coo = matrix.tocoo()
         return torch.sparse_coo_tensor(
             torch.from_numpy(np.stack([coo.row, coo.col]).astype(np.int64)),
-            torch.from_numpy(coo.data), size=coo.shape).coalesce()
+            torch.from_numpy(coo.data), size=coo.shape,
+            check_invariants=False).coalesce()
     return torch.from_numpy(matrix)

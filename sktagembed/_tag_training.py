@@ -54,10 +54,12 @@ class TagRows(torch.utils.data.Dataset):
     """
 
     def __init__(self, tags: TagMatrix, target: np.ndarray | None,
-                 reconstruct: bool = False) -> None:
+                 reconstruct: bool = False,
+                 weight: np.ndarray | None = None) -> None:
         self.tags = tags
         self.target = target
         self.reconstruct = reconstruct
+        self.weight = weight
 
     def __len__(self) -> int:
         return self.tags.shape[0]
@@ -68,8 +70,13 @@ class TagRows(torch.utils.data.Dataset):
         if self.reconstruct:
             block = self.tags[rows]
             block = block.toarray() if sp.issparse(block) else block
-            return inputs, torch.from_numpy((block > 0).astype(np.float32))
-        return inputs, torch.from_numpy(self.target[rows])
+            target = torch.from_numpy((block > 0).astype(np.float32))
+        else:
+            target = torch.from_numpy(self.target[rows])
+        if self.weight is None:
+            return inputs, target
+        return inputs, {"target": target,
+                        "weight": torch.from_numpy(self.weight[rows])}
 
 
 class EmbeddingWithHead(nn.Module):
@@ -97,6 +104,22 @@ class Objective:
     n_outputs: int
     criterion: type[nn.Module]
     target: np.ndarray | None
+    weight: np.ndarray | None = None
+
+
+class WeightedLoss(nn.Module):
+    """A loss with a weight per row: ``sum_i w_i l_i / sum_i w_i``, ``l_i`` the
+    row's loss (averaged over its outputs)."""
+
+    def __init__(self, loss: type[nn.Module]) -> None:
+        super().__init__()
+        self.loss = loss(reduction="none")
+
+    def forward(self, prediction: Tensor, truth: dict[str, Tensor]) -> Tensor:
+        loss = self.loss(prediction, truth["target"])
+        loss = loss.reshape(len(prediction), -1).mean(dim=1)
+        weight = truth["weight"].to(loss.dtype)
+        return (loss * weight).sum() / weight.sum().clamp(min=1e-12)
 
 
 def train_tag_embedding(
@@ -133,16 +156,20 @@ def train_tag_embedding(
     else:
         valid_rows, train_rows = None, np.arange(n_rows)
 
+    weight = objective.weight
+
     def subset(rows: np.ndarray) -> TagRows:
         return TagRows(
-            tags[rows], None if target is None else target[rows], reconstruct
+            tags[rows], None if target is None else target[rows], reconstruct,
+            None if weight is None else weight[rows].astype(np.float32),
         )
 
     return train_net(
         EmbeddingWithHead(embedding, objective.n_outputs),
         subset(train_rows),
         subset(valid_rows) if use_validation else None,
-        criterion=objective.criterion,
+        criterion=(objective.criterion if weight is None
+                   else WeightedLoss(objective.criterion)),
         optimizer=torch.optim.AdamW,
         optimizer__weight_decay=weight_decay,
         lr=lr,

@@ -16,7 +16,7 @@ from ._checks import (
     check_target,
     check_training_params,
 )
-from ._forecast_frame import check_forecast_rows, forecast_frequency, forecast_table
+from ._forecast_frame import check_forecast_rows, forecast_table
 from ._layout import MAX_MAGNITUDE, ColumnLayout, as_time_table
 from ._losses import ForecastLoss, quantile_levels
 from ._params import check_int, check_option
@@ -24,6 +24,7 @@ from ._persistence import PersistenceMixin
 from ._tag_embedding import build_tag_module, check_method_options, single_tag_table
 from ._tag_tables import SeriesTagTable, as_tensor
 from ._targets import check_sample_weight, is_endogenous_future, series_statistics
+from ._time_index import time_step
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
 from ._training import InterruptibleNet, learning_rate_schedule, train_net
 from ._windows import SeriesFeatures, WindowSource, flatten_forecast
@@ -602,7 +603,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         if series.labels[0] is not None or len(series.labels) > 1:
             group_name = (str(self.group_column) if self.group_column is not None
                           else "series")
-        frequency = (forecast_frequency(index, series)
+        frequency = (time_step(index, series)
                      if isinstance(index, pd.DatetimeIndex) else None)
         return forecast_table(
             self._median(out),

@@ -24,6 +24,7 @@ from ._persistence import PersistenceMixin
 from ._table_io import write_tag_table
 from ._tag_embedding import build_tag_module, single_tag_table
 from ._tag_training import Objective, embed_in_chunks, train_tag_embedding
+from ._targets import check_sample_weight
 from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
 from .exceptions import InputValueError
 from .nn import METHODS
@@ -207,7 +208,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
 
     # -- fitting -----------------------------------------------------------
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Learn the tag vocabulary and train the embedding.
 
         Parameters
@@ -218,6 +219,10 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
                 default=None
             Target for supervised training; None trains the embedding to
             reconstruct each row's tags.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the training loss. A row of weight zero is
+            left out entirely, as if it were not in ``X`` (its tags are not
+            learned either).
 
         Returns
         -------
@@ -229,6 +234,12 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         # Everything is built in locals and assigned at the end, so a fit
         # that raises or is interrupted leaves the estimator as it was.
         feature_names = FeatureNameRecorder().record(X)
+        weight = check_sample_weight(sample_weight, X.shape[0])
+        if weight is not None:
+            if y is not None:
+                y = check_target(y, X.shape[0], numeric=False)[weight > 0]
+            X = _take_rows(X, weight > 0)
+            weight = weight[weight > 0]
         schema = TagSchema(
             handle_unknown=self.handle_unknown,
             weighted=self.weighted,
@@ -236,6 +247,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         )
         tags = schema.fit_transform(X)
         objective = self._resolve_objective(y, tags)
+        objective.weight = weight
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = torch_seed_from(rng)
@@ -432,3 +444,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.requires_fit = True
         return tags
+
+
+def _take_rows(X, keep: np.ndarray):
+    """The rows of a tag table flagged in ``keep``."""
+    return X.iloc[np.flatnonzero(keep)] if hasattr(X, "iloc") else X[keep]

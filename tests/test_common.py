@@ -45,10 +45,21 @@ def checked_estimators():
                            max_epochs=2, batch_size=16, random_state=0)
 
 
+#: Checks that cannot hold for a mini-batch trainer of the transformer.
+_REPEATS = ("a weight scales a row's loss, while a repeated row also changes "
+            "the shuffled batches and the random validation split of training")
+TRANSFORMER_EXPECTED_FAILURES = {
+    "check_sample_weight_equivalence_on_dense_data": _REPEATS,
+    "check_sample_weight_equivalence_on_sparse_data": _REPEATS,
+}
+
+
 def expected_failed_checks(estimator):
     if isinstance(estimator, TimeXerRegressor):
         return TIMEXER_EXPECTED_FAILURES
-    return {}
+    if estimator.method == "pretrained":  # a frozen table: training changes nothing
+        return {}
+    return TRANSFORMER_EXPECTED_FAILURES
 
 
 @parametrize_with_checks(list(checked_estimators()),
