@@ -1,4 +1,4 @@
-"""Bundled ETTh1 and the generated tagged-sensor panels."""
+"""Bundled ETTh1 and Appliances energy, and the generated tagged-sensor panels."""
 
 import numpy as np
 import pandas as pd
@@ -59,3 +59,27 @@ def test_tagged_sensors_tags_cover_every_category():
     assert set(data.tags["Location"]) == {"North", "South", "East"}
     with pytest.raises(ValueError, match="n_steps"):
         make_tagged_sensors(n_steps=1)
+
+
+def test_appliances_energy_ships_unmodified_with_a_tag_row_per_column():
+    import gzip
+    import hashlib
+    from importlib import resources
+
+    from sktagembed.datasets import load_appliances_energy
+
+    frame, tags = load_appliances_energy()
+    assert frame.shape == (19735, 28)
+    assert frame.index.freq == "10min" and not frame.isna().any().any()
+    assert frame.index[0] == pd.Timestamp("2016-01-11 17:00")
+    assert sorted(tags.index) == sorted(frame.columns)
+    assert tags.columns.tolist() == ["kind", "location", "indoor_outdoor", "source"]
+    assert set(tags.index[tags["kind"] == "random"]) == {"rv1", "rv2"}
+    packed = resources.files("sktagembed.datasets").joinpath(
+        "data", "energydata_complete.csv.gz").read_bytes()
+    digest = hashlib.sha256(gzip.decompress(packed)).hexdigest()
+    assert digest == ("2820bf712ad0275cb18b85a05250926100d8e65ebb9f4d2d016ca91ea1"
+                      "52a25d")
+    licence = resources.files("sktagembed.datasets").joinpath(
+        "data", "APPLIANCES_ENERGY_LICENSE.txt").read_text()
+    assert "CC BY 4.0" in licence and "Candanedo" in licence
