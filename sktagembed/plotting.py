@@ -283,6 +283,104 @@ def plot_future(history, forecast: pd.DataFrame, *, series=None, ax=None,
     return fig
 
 
+def plot_tag_importance(importance: pd.DataFrame, *, top: int | None = 20,
+                        ax=None, title: str | None = None):
+    """Bars of each tag's importance (with its spread), and its attention.
+
+    Parameters
+    ----------
+    importance : DataFrame
+        From :meth:`TimeXerRegressor.tag_importance`: indexed by tag, with
+        ``importance``, ``importance_std`` and ``attention``.
+    top : int or None, default=20
+        Draw the ``top`` most important tags (and the least important one,
+        so that a negative control shows).
+    ax : matplotlib Axes, optional
+        Axes for the importance bars; the attention goes on a twin axis.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from sktagembed.plotting import plot_tag_importance
+    >>> table = pd.DataFrame({"importance": [0.2, 0.05, -0.01],
+    ...                       "importance_std": [0.02, 0.01, 0.01],
+    ...                       "attention": [0.3, 0.2, 0.1]},
+    ...                      index=["kind=temperature", "location=kitchen",
+    ...                             "kind=random"])
+    >>> len(plot_tag_importance(table).axes[0].patches)
+    3
+    """
+    table = importance.sort_values("importance", ascending=False)
+    if top is not None and len(table) > top:
+        table = pd.concat([table.iloc[:top - 1], table.iloc[-1:]])
+    fig, ax = _figure_and_axes(ax, (8, 0.35 * len(table) + 1.5))
+    positions = np.arange(len(table))[::-1]
+    ax.barh(positions, 100 * table["importance"],
+            xerr=100 * table["importance_std"], capsize=2, color="tab:blue",
+            alpha=0.8, label="error growth without the tag")
+    ax.set_yticks(positions, [str(name) for name in table.index])
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("MSE growth when the tag is removed (%)")
+    if "attention" in table:
+        twin = ax.twiny()
+        twin.plot(table["attention"], positions, "o", color="tab:orange",
+                  label="mean cross-attention")
+        twin.set_xlabel("mean cross-attention weight of its variables",
+                        color="tab:orange")
+    ax.set_title(title or "Which tags matter", pad=30)
+    fig.tight_layout()
+    return fig
+
+
+def plot_variable_embeddings(model, tags: pd.DataFrame,
+                             by: tuple[str, ...] = ("kind", "location"), *,
+                             method: str = "pca", random_state=None):
+    """Map each tagged variable's learned embedding to 2-D, coloured by tag.
+
+    A variable's embedding is the tag embedding of its tag row (what joins
+    its variate token); the map is a PCA or t-SNE of those of every tagged
+    variable, one panel per column of ``tags`` named in ``by``.
+
+    Parameters
+    ----------
+    model : TimeXerRegressor
+        Fitted with ``feature_tags``.
+    tags : DataFrame
+        Categorical tag table indexed by variable (the ``feature_tags``).
+    by : tuple of str, default=("kind", "location")
+        Columns of ``tags`` to colour by, one panel each.
+    method : {"pca", "tsne"}, default="pca"
+    random_state : int or None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    embeddings = model.variable_embeddings_
+    coords = embedding_map(embeddings, method, random_state)
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(by), figsize=(6 * len(by), 5), squeeze=False)
+    for ax, column in zip(axes[0], by, strict=True):
+        labels = tags.reindex(coords.index)[column].astype(str)
+        for label in sorted(labels.unique()):
+            at = labels == label
+            ax.scatter(coords.loc[at, "x"], coords.loc[at, "y"], label=label)
+        for name, (x, y) in coords.iterrows():
+            ax.annotate(str(name), (x, y), textcoords="offset points",
+                        xytext=(3, 3), fontsize=7)
+        ax.set_title(f"Variable embeddings by {column} ({method})")
+        ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
 def _is_level(name) -> bool:
     try:
         return 0 < float(name) < 1

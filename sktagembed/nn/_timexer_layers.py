@@ -30,8 +30,12 @@ class MultiHeadAttention(nn.Module):
 
     The key and value projections (and the query's too, for self-attention)
     run as one matrix product: fewer, larger products are markedly faster
-    for the small token counts of TimeXer.
+    for the small token counts of TimeXer. With ``record_weights`` set (for
+    inspection, in eval mode) the attention weights of the last call are kept
+    in ``weights`` ``(batch, heads, n_queries, n_keys)``.
     """
+
+    record_weights: bool = False
 
     def __init__(self, d_model: int, n_heads: int, dropout: float,
                  self_attention: bool) -> None:
@@ -59,9 +63,12 @@ class MultiHeadAttention(nn.Module):
         else:
             q = self.query(queries)
             k, v = self.key_value(keys).chunk(2, dim=-1)
+        q, k, v = split(q, n_queries), split(k, n_keys), split(v, n_keys)
+        if self.record_weights:
+            self.weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(head),
+                                         dim=-1).detach()
         attended = F.scaled_dot_product_attention(
-            split(q, n_queries), split(k, n_keys), split(v, n_keys),
-            dropout_p=self.dropout if self.training else 0.0,
+            q, k, v, dropout_p=self.dropout if self.training else 0.0,
         )
         return self.out(attended.transpose(1, 2).reshape(batch, n_queries, d_model))
 

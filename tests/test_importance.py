@@ -1,0 +1,74 @@
+"""Which tags matter: tag_importance and its plots."""
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from sktagembed import TimeXerRegressor
+from sktagembed.plotting import plot_tag_importance, plot_variable_embeddings
+
+matplotlib.use("Agg")
+
+
+def tagged_panel(n_series=10, n_steps=64, n_vars=6, seed=0):
+    """The target at row t is the mean of the group-A variables at t; a
+    ``noise`` tag is carried by variables of both groups, and means nothing."""
+    rng = np.random.default_rng(seed)
+    names = [f"v{i}" for i in range(n_vars)]
+    group_a = names[::2]
+    X = pd.DataFrame(rng.normal(size=(n_series * n_steps, n_vars)), columns=names)
+    y = X[group_a].mean(axis=1).to_numpy()
+    X["target"] = np.r_[0.0, y[:-1]]
+    groups = np.repeat(np.arange(n_series), n_steps)
+    tags = pd.DataFrame({"group": ["A" if n in group_a else "B" for n in names],
+                         "noise": [n in ("v0", "v1") for n in names]}, index=names)
+    return X, y, groups, tags
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y, groups, tags = tagged_panel()
+    model = TimeXerRegressor(lookback=8, patch_len=4, d_model=16, n_heads=2,
+                             d_ff=16, max_epochs=10, lr=1e-2, patience=0,
+                             batch_size=16, feature_tags=tags, random_state=0)
+    return model.fit(X, y, groups=groups), tags
+
+
+def test_the_tag_that_tells_the_groups_apart_matters_and_noise_does_not(fitted):
+    model, _ = fitted
+    X, y, groups, _ = tagged_panel(n_series=4, seed=1)
+    importance = model.tag_importance(X, y, groups=groups, random_state=0)
+    assert set(importance.index) == set(model.tag_names_)
+    assert importance.columns.tolist() == ["importance", "importance_std",
+                                           "attention", "n_variables"]
+    group_tag = importance.loc[["group=A", "group=B"], "importance"].max()
+    assert group_tag > 0.1  # forecasts are >10% worse without it
+    assert importance.loc["noise", "importance"] < 0.2 * group_tag
+    assert importance.loc["group=A", "n_variables"] == 3
+    # Attention weights are shares of the tokens: between 0 and 1.
+    assert importance["attention"].between(0, 1).all()
+    permuted = model.tag_importance(X, y, groups=groups, method="permutation",
+                                    n_repeats=3, random_state=0)
+    assert permuted.loc[["group=A", "group=B"], "importance"].max() > 0.1
+
+
+def test_tag_importance_needs_feature_tags():
+    X, y, groups, _ = tagged_panel(n_series=2)
+    plain = TimeXerRegressor(lookback=8, patch_len=4, d_model=8, n_heads=2,
+                             d_ff=8, max_epochs=1).fit(X, y, groups=groups)
+    with pytest.raises(ValueError, match="feature_tags"):
+        plain.tag_importance(X, y, groups=groups)
+
+
+def test_importance_and_variable_maps_are_drawn(fitted):
+    model, tags = fitted
+    X, y, groups, _ = tagged_panel(n_series=2, seed=2)
+    importance = model.tag_importance(X, y, groups=groups, n_repeats=2)
+    fig = plot_tag_importance(importance)
+    assert len(fig.axes[0].patches) == len(importance)
+    assert list(model.variable_embeddings_.index) == list(tags.index)
+    fig = plot_variable_embeddings(model, tags.astype(str), by=("group", "noise"))
+    assert len(fig.axes) == 2
+    legend = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["A", "B"]
