@@ -92,12 +92,11 @@ def parse_levels(text: str | None) -> list[float] | None:
 def forecast_model(args: argparse.Namespace, **params):
     from .timexer import TimeXerRegressor
 
-    return TimeXerRegressor(
-        args.lookback, patch_len=args.patch_len, d_model=args.d_model,
-        n_heads=4, e_layers=1, d_ff=2 * args.d_model, batch_size=64,
-        max_epochs=args.epochs, device=args.device, random_state=args.seed,
-        **params,
-    )
+    settings = {"patch_len": args.patch_len, "d_model": args.d_model,
+                "n_heads": 4, "e_layers": 1, "d_ff": 2 * args.d_model,
+                "batch_size": 64, "max_epochs": args.epochs,
+                "device": args.device, "random_state": args.seed}
+    return TimeXerRegressor(args.lookback, **{**settings, **params})
 
 
 def errors(truth: np.ndarray, pred: np.ndarray, scale: float) -> dict:
@@ -207,41 +206,69 @@ def run_compare(args: argparse.Namespace) -> int:
     say = (lambda *a: None) if args.quiet else print
     say(f"Comparing {len(methods)} configurations x {args.folds} folds on "
         f"{source}: {len(X)} rows, target {target}, horizon {args.horizon}")
+    seeds = [args.seed + k for k in range(args.seeds)]
     rows, last_fold = [], {}
-    progress = tqdm(total=len(methods) * len(splits), desc="cross-validating",
-                    unit="fit", disable=args.quiet)
+    progress = tqdm(total=len(methods) * len(splits) * len(seeds),
+                    desc="cross-validating", unit="fit", disable=args.quiet)
     for method in methods:
-        scores, seconds = [], []
-        for train, test in splits:
-            model = forecast_model(
-                args, feature_tags=tags,
-                tag_method=None if method == "none" else method,
-            )
-            start = time.perf_counter()
-            model.fit(X.iloc[train], y.iloc[train])
-            seconds.append(time.perf_counter() - start)
-            scored = model.scored_rows(X.iloc[test], y.iloc[test])
-            pred = model.predict(X.iloc[test])[scored]
-            truth = y.iloc[test].to_numpy()[scored]
-            scores.append(errors(truth, pred, scale)["MSE"])
-            progress.update()
-        rows.append({"name": method, "mean": np.mean(scores),
-                     "std": np.std(scores), "scaled": np.mean(scores) / scale ** 2,
+        per_seed, seconds = [], []
+        for seed in seeds:
+            scores = []
+            for train, test in splits:
+                model = forecast_model(
+                    args, feature_tags=tags, random_state=seed,
+                    tag_method=None if method == "none" else method,
+                )
+                start = time.perf_counter()
+                model.fit(X.iloc[train], y.iloc[train])
+                seconds.append(time.perf_counter() - start)
+                scored = model.scored_rows(X.iloc[test], y.iloc[test])
+                pred = model.predict(X.iloc[test])[scored]
+                truth = y.iloc[test].to_numpy()[scored]
+                scores.append(errors(truth, pred, scale)["MSE"])
+                progress.update()
+            per_seed.append(scores)
+        per_seed = np.array(per_seed)  # (seeds, folds)
+        # With several seeds, the spread is the seeds'; else the folds'.
+        spread = (per_seed.mean(axis=1).std() if len(seeds) > 1
+                  else per_seed.std())
+        rows.append({"name": method, "mean": per_seed.mean(), "std": spread,
+                     "scaled": per_seed.mean() / scale ** 2,
                      "fit_s": np.mean(seconds)})
-        last_fold[method] = (model, pred, test[scored])
+        last_fold[method] = (model, pred, test[scored], test)
     progress.close()
     table = pd.DataFrame(rows).sort_values("mean").reset_index(drop=True)
     table.index += 1
+    spread_of = "seeds" if len(seeds) > 1 else "folds"
     with pd.option_context("display.precision", 4):
         print(table.rename(columns={"name": "method", "mean": "MSE mean",
-                                    "std": "MSE std", "scaled": "scaled MSE",
-                                    "fit_s": "fit s"}))
-    write_compare_plots(args, plotting, table, last_fold, X, y, target)
+                                    "std": f"MSE std ({spread_of})",
+                                    "scaled": "scaled MSE", "fit_s": "fit s"}))
+    importance = tag_importance_line(table, last_fold, X, y, args)
+    write_compare_plots(args, plotting, table, last_fold, X, y, target, importance)
     say(f"best: {table['name'].iloc[0]}; plots written to {args.out}/")
     return 0
 
 
-def write_compare_plots(args, plotting, table, last_fold, X, y, target) -> None:
+def tag_importance_line(table, last_fold, X, y, args) -> pd.DataFrame | None:
+    """Print which tags matter to the best tag-aware model (last fold)."""
+    method = next((m for m in table["name"] if m != "none"), None)
+    if method is None:
+        return None
+    model, _, _, test = last_fold[method]
+    importance = model.tag_importance(X.iloc[test], y.iloc[test], n_repeats=3,
+                                      random_state=args.seed)
+    shown = ", ".join(f"{tag} {100 * row.importance:+.1f}%"
+                      for tag, row in importance.head(3).iterrows())
+    least = importance.index[-1]
+    print(f"tags that matter to '{method}' (MSE growth without the tag): "
+          f"{shown}; least: {least} "
+          f"{100 * importance['importance'].iloc[-1]:+.1f}%")
+    return importance
+
+
+def write_compare_plots(args, plotting, table, last_fold, X, y, target,
+                        importance) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     fig = plotting.plot_method_comparison(
         table, score_label=f"test MSE of {target} (lower is better)",
@@ -256,7 +283,11 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target) -> None:
                                            random_state=args.seed)
         fig.axes[0].set_title(f"Tag embeddings of '{mapped}' ({args.map})")
         fig.savefig(args.out / "embedding_map.png", dpi=120)
-    model, pred, rows = last_fold[best]
+    if importance is not None:
+        fig = plotting.plot_tag_importance(importance, title=f"Which tags matter "
+                                           f"to '{mapped}'")
+        fig.savefig(args.out / "tag_importance.png", dpi=120)
+    model, pred, rows, _ = last_fold[best]
     fig = plotting.plot_forecast(y.to_numpy()[rows], pred, index=X.index[rows],
                                  title=f"{target}, 1 step ahead, method '{best}' "
                                        "(last fold)", max_points=500)

@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "(default: none and every method but pretrained)")
     compare.add_argument("--folds", type=int, default=3,
                          help="time-series cross-validation folds (default: 3)")
+    compare.add_argument("--seeds", type=positive_int, default=1,
+                         help="seeds per method, from --seed on; the table shows "
+                              "their spread (default: 1)")
     compare.add_argument("--out", type=Path, default=Path("sktagembed-compare"),
                          help="folder for the plots (default: sktagembed-compare)")
     compare.add_argument("--map", choices=["pca", "tsne"], default="pca",

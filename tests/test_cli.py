@@ -1,5 +1,7 @@
 """The ``sktagembed`` command line, run in-process."""
 
+import re
+
 import joblib
 import numpy as np
 import pandas as pd
@@ -177,14 +179,20 @@ def test_embed_rejects_a_zero_chunk_size(tmp_path, capsys):
 @pytest.mark.parametrize("embedding_map", ["pca", "tsne"])
 def test_compare_on_bundled_data_writes_table_and_plots(tmp_path, capsys,
                                                         embedding_map):
+    seeds = "2" if embedding_map == "pca" else "1"
     status = main(["compare", "--max-rows", "700", "--epochs", "1", "--folds", "2",
                    "--methods", "none", "sum", "--lookback", "32",
                    "--patch-len", "16", "--horizon", "4", "--d-model", "8",
-                   "--map", embedding_map, "--out", str(tmp_path), "--quiet"])
+                   "--seeds", seeds, "--map", embedding_map, "--out",
+                   str(tmp_path), "--quiet"])
     assert status == 0
     out = capsys.readouterr().out
     assert "none" in out and "sum" in out and "MSE mean" in out
-    for name in ("comparison.png", "embedding_map.png", "forecast.png"):
+    assert ("MSE std (seeds)" if seeds == "2" else "MSE std (folds)") in out
+    assert re.search(r"tags that matter to 'sum' \(MSE growth without the tag\): "
+                     r"\S+ [+-]\d+\.\d%", out)
+    for name in ("comparison.png", "embedding_map.png", "forecast.png",
+                 "tag_importance.png"):
         assert (tmp_path / name).stat().st_size > 0
 
 
