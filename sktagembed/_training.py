@@ -17,7 +17,10 @@ from typing import Any, Protocol
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
+from skorch.utils import to_tensor
 from torch import Tensor, nn
+
+from ._torch_utils import autocast, compiled, warn_if_slow_bfloat16
 
 
 class BatchDataset(Protocol):
@@ -48,13 +51,29 @@ class StrictEarlyStopping(EarlyStopping):
 
 
 class InterruptibleNet(NeuralNet):
-    """A :class:`~skorch.NeuralNet` that lets ``KeyboardInterrupt`` through.
+    """A :class:`~skorch.NeuralNet` that lets ``KeyboardInterrupt`` through,
+    and runs its forward passes in the requested precision.
 
     skorch's ``partial_fit`` swallows ``KeyboardInterrupt`` and returns a
     half-trained net; the estimators must instead leave no fitted state
     behind when a user interrupts ``fit``. Early stopping ends training with
-    :class:`StopTraining` instead.
+    :class:`StopTraining` instead. With ``precision="bfloat16"`` forward
+    passes run under bfloat16 autocast while weights, optimiser state and the
+    loss stay float32.
     """
+
+    def __init__(self, *args, precision: str = "float32", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = precision
+
+    def infer(self, x, **fit_params):
+        with autocast(self.device, self.precision):
+            return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if self.precision != "float32" and isinstance(y_pred, Tensor):
+            y_pred = y_pred.float()
+        return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         if not self.initialized_:
@@ -164,6 +183,8 @@ def train_net(
     verbose: int,
     callbacks: list[Callback] | None = None,
     net_class: type[NeuralNet] = InterruptibleNet,
+    precision: str = "float32",
+    compile: bool = False,
     **net_options: Any,
 ) -> NeuralNet:
     """Build a skorch net around ``module`` and train it; ``max_epochs=0``
@@ -193,9 +214,18 @@ def train_net(
         The user's callbacks, run before the ones added here.
     net_class : type, default=InterruptibleNet
         The net class (the Accelerate integration passes its own).
+    precision : {"float32", "bfloat16"}, default="float32"
+        The precision of the forward passes (bfloat16 autocast).
+    compile : bool, default=False
+        Train a ``torch.compile``-d module (tried on one batch first; a
+        warning and eager training where that fails). The fitted net keeps
+        the plain module, which pickles.
     **net_options
         Further :class:`~skorch.NeuralNet` parameters.
     """
+    warn_if_slow_bfloat16(device, precision)
+    if compile and max_epochs > 0:
+        module = compiled(module, _trial(train, batch_size, device, precision))
     callbacks = list(callbacks or [])
     if valid is not None and patience:
         callbacks.append(StrictEarlyStopping(monitor="valid_loss",
@@ -216,11 +246,29 @@ def train_net(
         callbacks=callbacks,
         device=device,
         verbose=int(verbose >= 1),
+        precision=precision,
         **net_options,
     )
     if max_epochs > 0:
         net.fit(TrainValid(train, valid) if valid is not None else train, y=None)
     else:
         net.initialize()
+    # The compiled wrapper does not pickle; the trained weights are its
+    # original module's.
+    net.module = net.module_ = getattr(net.module_, "_orig_mod", net.module_)
     net.module_.eval()
     return net
+
+
+def _trial(train: BatchDataset, batch_size: int, device: str, precision: str):
+    """A forward and backward pass of one training batch through a module."""
+    inputs, _ = train.batch(torch.arange(min(batch_size, len(train))))
+    inputs = to_tensor(inputs, device=device)
+
+    def run(module: nn.Module) -> None:
+        module.to(device).train()
+        with autocast(device, precision):
+            out = module(**inputs)
+        out.float().sum().backward()
+
+    return run

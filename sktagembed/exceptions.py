@@ -9,7 +9,8 @@ from a bug.
 from __future__ import annotations
 
 __all__ = ["InputError", "InputTypeError", "InputValueError",
-           "OptionalDependencyError", "VersionMismatchWarning"]
+           "OptionalDependencyError", "SlowBfloat16Warning",
+           "VersionMismatchWarning"]
 
 
 class InputError(Exception):
@@ -44,6 +45,12 @@ class OptionalDependencyError(ImportError):
     def __init__(self, message: str, package: str):
         super().__init__(message, name=package)
         self.package = package
+
+
+class SlowBfloat16Warning(UserWarning):
+    """``precision="bfloat16"`` on hardware without native bfloat16 matrix
+    products (a CPU without AVX-512 BF16 or AMX): training runs, slower than
+    in float32."""
 
 
 class VersionMismatchWarning(UserWarning):

@@ -25,12 +25,16 @@ from ._table_io import write_tag_table
 from ._tag_embedding import build_tag_module, single_tag_table
 from ._tag_training import Objective, embed_in_chunks, train_tag_embedding
 from ._targets import check_sample_weight
-from ._torch_utils import resolve_device, seeded_torch, torch_seed_from
+from ._torch_utils import PRECISIONS, resolve_device, seeded_torch, torch_seed_from
 from .exceptions import InputValueError
 from .nn import METHODS
 from .tags import TagSchema, as_tag_table
 
-OBJECTIVES = ("auto", "regression", "classification", "reconstruction")
+OBJECTIVES = ("auto", "regression", "classification", "reconstruction",
+              "sampled_reconstruction")
+#: Above this many tags ``objective="auto"`` without ``y`` samples the
+#: reconstruction (the dense one builds ``batch x n_tags`` logits and targets).
+SAMPLED_RECONSTRUCTION_ABOVE = 4096
 
 #: Rows embedded per forward pass in ``transform``.
 TRANSFORM_CHUNK_ROWS = 1 << 20
@@ -54,11 +58,14 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
     embedding_dim : int, default=16
         Size ``d`` of one tag embedding. ``interaction`` and ``bilinear``
         output ``2 * d`` columns, every other method ``d``.
-    objective : {"auto", "regression", "classification", "reconstruction"}, \
-            default="auto"
+    objective : {"auto", "regression", "classification", "reconstruction", \
+            "sampled_reconstruction"}, default="auto"
         What the training head predicts. ``"auto"`` picks regression or
         classification from the type of ``y``, and reconstruction of the tag
-        set when ``y`` is None.
+        set when ``y`` is None: ``"reconstruction"`` (binary cross-entropy
+        over all tags) up to 4096 tags, ``"sampled_reconstruction"`` above
+        (each row's active tags against 512 tags sampled per batch, so that
+        nothing of size ``batch x n_tags`` is built).
     pooling : {"sum", "mean"}, default="sum"
         Pooling of the ``sum`` method.
     num_heads : int, default=4
@@ -105,6 +112,12 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         early stopping off.
     device : {"auto", "cpu", "cuda", ...}, default="auto"
         Torch device; ``"auto"`` uses CUDA when available.
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs forward passes under bfloat16 autocast (weights,
+        optimiser state and loss stay float32); the output is float32.
+    compile : bool, default=False
+        Train a ``torch.compile``-d module (a warning and ordinary training
+        where compilation is unavailable).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, the validation split and batch shuffling.
     verbose : int, default=0
@@ -177,6 +190,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         validation_fraction=0.1,
         patience=5,
         device="auto",
+        precision="float32",
+        compile=False,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -202,6 +217,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -267,6 +284,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
                 random_state=rng,
                 verbose=self.verbose,
                 callbacks=self.callbacks,
+                precision=self.precision,
+                compile=self.compile,
             )
         embeddings = single_tag_table(net.module_.embedding, schema.tag_names_,
                                       self.method)
@@ -284,6 +303,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
     def _check_params(self) -> None:
         check_option(self.method, "method", METHODS)
         check_option(self.objective, "objective", OBJECTIVES)
+        check_option(self.precision, "precision", PRECISIONS)
+        check_option(self.compile, "compile", [False, True])
         check_training_params(self)
         if self.method == "pretrained" and self.pretrained is None:
             raise InputValueError(
@@ -300,7 +321,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         objective = self.objective
         if objective == "auto":
             if y is None:
-                objective = "reconstruction"
+                objective = ("sampled_reconstruction" if tags.shape[1] >
+                             SAMPLED_RECONSTRUCTION_ABOVE else "reconstruction")
             else:
                 try:
                     kind = type_of_target(y, input_name="y")
@@ -310,10 +332,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
                     "classification" if kind in ("binary", "multiclass")
                     else "regression"
                 )
-        if objective == "reconstruction":
-            return Objective(
-                "reconstruction", tags.shape[1], nn.BCEWithLogitsLoss, None
-            )
+        if objective in ("reconstruction", "sampled_reconstruction"):
+            return Objective(objective, tags.shape[1], nn.BCEWithLogitsLoss, None)
         if y is None:
             raise InputValueError(f"objective={objective!r} needs y; got y=None.")
         if objective == "classification":
@@ -373,7 +393,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         check_feature_names(self, X)
         tags = self.schema_.transform(X)
         device = self.net_.device
-        return embed_in_chunks(self.net_.module_, tags, device, TRANSFORM_CHUNK_ROWS)
+        return embed_in_chunks(self.net_.module_, tags, device, TRANSFORM_CHUNK_ROWS,
+                               self.precision)
 
     def export_embeddings(self, path) -> Path:
         """Write the learned tag table to a file that loads without pickle.

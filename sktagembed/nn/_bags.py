@@ -115,6 +115,17 @@ def sparse_to_bags(sparse: Tensor) -> TagBags:
     return TagBags(columns, torch.cumsum(counts, 0) - counts, sparse.values())
 
 
+def compact(tags: TagBags) -> tuple[Tensor, TagBags]:
+    """The tags a sparse batch uses, and the batch re-indexed into them.
+
+    Methods whose per-tag work (a score, a table row) is the same in every
+    row compute it for ``unique`` only, ``len(unique) <= nnz`` however large
+    ``K`` is: ``tags`` is the same batch as ``remapped`` over ``table[unique]``.
+    """
+    unique, inverse = torch.unique(tags.indices, return_inverse=True)
+    return unique, TagBags(inverse, tags.offsets, tags.per_sample_weights)
+
+
 def bag_sum(table: Tensor, tags: TagBatch, *, squared_weights: bool = False
             ) -> Tensor:
     """Weighted sum of ``table`` rows per tag row: ``X @ table``.

@@ -51,6 +51,9 @@ def softmax_pool(scores: Tensor, values: Tensor, tags: TagBatch) -> Tensor:
         Rows with no active tag are zeros.
     """
     num_tags, num_heads, head_dim = values.shape
+    if num_tags == 0:  # a batch without a single active tag
+        n_rows = tags.num_rows if isinstance(tags, TagBags) else tags.shape[0]
+        return values.new_zeros(n_rows, num_heads, head_dim)
     if _fast_path(scores):
         shifted = torch.exp(scores - scores.detach().amax(dim=0))  # (K, H)
         table = torch.cat(

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from .._params import check_int
 from ..exceptions import InputValueError
-from ._bags import TagBatch
+from ._bags import TagBags, TagBatch, compact
 from ._base import TagEmbedding, normal_table
 from ._segment import check_non_negative, softmax_pool, softmax_weights
 
@@ -89,8 +89,12 @@ class AttentionTagEmbedding(TagEmbedding):
     def forward(self, tags: TagBatch) -> Tensor:
         tags = self.check_tags(tags)
         check_non_negative(tags)
-        values = self.weight.unsqueeze(1)  # (K, 1, d): one head
-        return softmax_pool(self.tag_scores(), values, tags).squeeze(1)
+        table = self.weight
+        if isinstance(tags, TagBags):  # score only the tags the batch holds
+            unique, tags = compact(tags)
+            table = table[unique]
+        values = table.unsqueeze(1)  # (K, 1, d): one head
+        return softmax_pool(self.scorer(table), values, tags).squeeze(1)
 
 
 class MultiHeadTagEmbedding(TagEmbedding):
@@ -154,7 +158,13 @@ class MultiHeadTagEmbedding(TagEmbedding):
     def forward(self, tags: TagBatch) -> Tensor:
         tags = self.check_tags(tags)
         check_non_negative(tags)
-        pooled = softmax_pool(self.tag_scores(), self.weight, tags)
+        table = self.weight
+        if isinstance(tags, TagBags):  # score only the tags the batch holds
+            unique, tags = compact(tags)
+            table = table[unique]
+        scores = torch.einsum("khd,hd->kh", table, self.query) / math.sqrt(
+            self.head_dim)
+        pooled = softmax_pool(scores, table, tags)
         return pooled.reshape(pooled.shape[0], self.embedding_dim)
 
     def extra_repr(self) -> str:
