@@ -90,7 +90,8 @@ def run_market(name: str, args: argparse.Namespace) -> dict:
         LOOKBACK, patch_len=24, n_heads=8, dropout=0.1, calendar=True,
         lr=1e-4, lr_schedule="halving", max_epochs=args.max_epochs, patience=3,
         validation_fraction=n_valid / (n_train + n_valid),
-        device=args.device, random_state=args.seed, verbose=args.verbose,
+        device=args.device, precision=args.precision, random_state=args.seed,
+        verbose=args.verbose,
         **spec["config"],
     )
     start = time.perf_counter()
@@ -101,6 +102,7 @@ def run_market(name: str, args: argparse.Namespace) -> dict:
     return {
         "market": name,
         "dropped exo/price": f"{args.drop_exogenous:.0%}/{args.drop_price:.0%}",
+        "precision": args.precision,
         "seed": args.seed,
         "test windows": int(test_rows.sum()),
         "epochs": len(model.net_.history),
@@ -121,6 +123,8 @@ def main() -> None:
     parser.add_argument("--limit-rows", type=int, default=None,
                         help="use only the first rows (a smoke test)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default="float32",
+                        choices=["float32", "bfloat16"])
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--drop-exogenous", type=float, default=0.0,
                         help="share of exogenous values removed at random")
