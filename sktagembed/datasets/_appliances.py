@@ -27,8 +27,8 @@ def load_appliances_energy() -> tuple[pd.DataFrame, pd.DataFrame]:
     appliances_energy, random), ``location`` (the room or facade, the
     airport, the whole house, none), ``indoor_outdoor`` and ``source``
     (room sensor node, airport weather station, energy meter, synthetic).
-    Variables of one ``kind`` correlate far more (mean |corr| 0.68) than
-    others (0.16), and the ``random`` tag of ``rv1``/``rv2`` is a built-in
+    Variables of one ``kind`` correlate far more (mean absolute correlation
+    0.68) than others (0.16), and the ``random`` tag of ``rv1``/``rv2`` is a built-in
     negative control.
 
     The data ships with the package, gzip-compressed but otherwise
