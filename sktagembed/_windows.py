@@ -10,6 +10,7 @@ after ``t`` is ever gathered.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor
 
@@ -158,6 +159,43 @@ class WindowDataset(torch.utils.data.Dataset):
             scale = torch.ones(len(items), 1, n_endo, device=target.device)
         return {"target": torch.where(known, target, 0.0), "weight": weight,
                 "scale": scale}
+
+
+class SeriesContext:
+    """What windows get from their series, learned in ``fit``: each fitted
+    series' target statistics (with those of all series together, for series
+    not seen in training), how forecasts return to the target's units, and
+    the series tag table.
+
+    Parameters
+    ----------
+    ids : ndarray
+        The series of the training data.
+    location, scale : ndarray of shape (len(ids) + 1, n_endogenous)
+    scaling : {"window", "series"}
+    tags : SeriesTagTable or None
+    """
+
+    def __init__(self, ids: np.ndarray, location: np.ndarray, scale: np.ndarray,
+                 scaling: str, tags=None):
+        self.ids, self.location, self.scale = ids, location, scale
+        self.scaling, self.tags = scaling, tags
+
+    def source(self, data: np.ndarray, series: SeriesIndex, layout: ColumnLayout,
+               lookback: int, horizon: int, device: str) -> WindowSource:
+        """The windows of a table (``data`` and where its rows sit)."""
+        stat_rows = pd.Index(self.ids).get_indexer(pd.Index(series.labels))
+        stat_rows[stat_rows < 0] = len(self.ids)  # unseen: all series together
+        tag_rows = (None if self.tags is None else
+                    self.tags.rows(series.labels)[series.codes])
+        features = SeriesFeatures(
+            torch.from_numpy(self.location), torch.from_numpy(self.scale),
+            None if self.tags is None else self.tags.tensors(),
+            pass_location=self.scaling == "series",
+        ).to(device)
+        return WindowSource(torch.from_numpy(series.sorted(data)).to(device), series,
+                            layout, lookback, horizon, device, features,
+                            stat_rows[series.codes], tag_rows)
 
 
 class WindowSource:

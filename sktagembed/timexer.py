@@ -33,7 +33,7 @@ from ._torch_utils import (
     torch_seed_from,
 )
 from ._training import InterruptibleNet, learning_rate_schedule, train_net
-from ._windows import SeriesFeatures, WindowSource, flatten_forecast
+from ._windows import SeriesContext, flatten_forecast
 from .exceptions import InputTypeError, InputValueError
 from .nn import METHODS
 from .nn.timexer import TAG_COMBINES, TimeXer
@@ -380,19 +380,13 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         seed = torch_seed_from(rng)
         horizon = target.shape[1] // n_endogenous
         levels = quantile_levels(self.quantiles)
+        context = SeriesContext(series.labels, location, scale, scaling,
+                                series_table)
         with seeded_torch(seed, device):
             module = self._build_module(layout, horizon, levels, series_table,
                                         bool(np.isnan(data).any()), rng)
-            features = SeriesFeatures(
-                torch.from_numpy(location), torch.from_numpy(scale),
-                None if series_table is None else series_table.tensors(),
-                pass_location=scaling == "series",
-            ).to(device)
-            tag_rows = (None if series_table is None else
-                        series_table.rows(series.labels)[series.codes])
-            dataset = WindowSource(
-                torch.from_numpy(series.sorted(data)).to(device), series, layout,
-                self.lookback, horizon, device, features, series.codes, tag_rows)
+            dataset = context.source(data, series, layout, self.lookback, horizon,
+                                     device)
             target_tensor = torch.from_numpy(target.astype(np.float32)).to(device)
             weight_tensor = (None if weight is None else
                              torch.from_numpy(weight.astype(np.float32)).to(device))
@@ -436,8 +430,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self._levels = levels
         self.target_scaling_ = scaling
         self.series_ids_ = series.labels
-        self._location, self._scale = location, scale
-        self._series_table = series_table
+        self._series_context = context
         self.tag_names_ = layout.tag_names
         self.tag_embeddings_ = (
             None if module.tag_embedding is None else
@@ -747,20 +740,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             read = self._read(X, groups)
         data, series = read
         device = str(self.net_.device)
-        fitted = pd.Index(self.series_ids_)
-        stat_rows = fitted.get_indexer(pd.Index(series.labels))
-        stat_rows[stat_rows < 0] = len(fitted)  # unseen: all series' statistics
-        tag_rows = None
-        if self._series_table is not None:
-            tag_rows = self._series_table.rows(series.labels)[series.codes]
-        features = SeriesFeatures(
-            torch.from_numpy(self._location), torch.from_numpy(self._scale),
-            None if self._series_table is None else self._series_table.tensors(),
-            pass_location=self.target_scaling_ == "series",
-        ).to(device)
-        inputs = WindowSource(torch.from_numpy(series.sorted(data)).to(device), series,
-                         self.layout_, self.lookback, self.horizon_, device,
-                         features, stat_rows[series.codes], tag_rows)
+        inputs = self._series_context.source(data, series, self.layout_,
+                                             self.lookback, self.horizon_, device)
         rows = np.arange(data.shape[0]) if rows is None else rows
         dataset = inputs.windows(rows)
         module = self.net_.module_.eval()
