@@ -76,3 +76,21 @@ def test_a_pickled_estimator_holds_no_training_data(kind):
     for dtype in (np.float32, np.float64):
         rows = X.to_numpy(dtype)
         assert not [i for i in range(len(rows)) if rows[i].tobytes() in blob]
+
+
+def test_the_readme_architecture_map_names_every_module():
+    import fnmatch
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text()
+    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([\w*]+\.py|\w+/)`", section))
+    present = {path.name for path in PACKAGE.glob("*.py")
+               if path.name != "__main__.py"}
+    present |= {f"{path.name}/" for path in PACKAGE.iterdir()
+                if path.is_dir() and (path / "__init__.py").exists()}
+    covered = {name for name in present
+               if any(fnmatch.fnmatch(name, pattern) for pattern in listed)}
+    assert covered == present, sorted(present - covered)
+    assert all(any(fnmatch.fnmatch(name, pattern) for name in present)
+               for pattern in listed), "the map names a module that is gone"
