@@ -170,15 +170,24 @@ def run_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The bundled data sets ``compare`` runs on without a FILE: loader, target.
+BUNDLED = {"appliances": ("load_appliances_energy", "T2"),
+           "etth1": ("load_etth1", "OT")}
+
+
 def compare_data(args: argparse.Namespace):
     """The table, its tags, the target and a description of the source."""
     if args.file is None:
-        from .datasets import load_etth1
+        from . import datasets
 
-        frame, tags = load_etth1()
-        target = args.target or "OT"
+        dataset = args.dataset or "appliances"
+        loader, default_target = BUNDLED[dataset]
+        frame, tags = getattr(datasets, loader)()
+        target = args.target or default_target
+        if target not in frame.columns:
+            raise UserError(f"unknown target column: {target}")
         frame = frame.iloc[-args.max_rows:] if args.max_rows else frame
-        return frame, tags, target, "bundled ETTh1"
+        return frame, tags, target, f"bundled {dataset}"
     if args.target is None:
         raise UserError("compare FILE needs --target")
     frame = read_series(args.file, args.target, args.max_rows)
@@ -287,6 +296,14 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target,
         fig = plotting.plot_tag_importance(importance, title=f"Which tags matter "
                                            f"to '{mapped}'")
         fig.savefig(args.out / "tag_importance.png", dpi=120)
+        model = last_fold[mapped][0]
+        categorical = [c for c in model.feature_tags.columns
+                       if model.feature_tags[c].dtype == object][:2]
+        if categorical and len(model.variable_embeddings_) >= 2:
+            fig = plotting.plot_variable_embeddings(
+                model, model.feature_tags, by=tuple(categorical), method=args.map,
+                random_state=args.seed)
+            fig.savefig(args.out / "variable_map.png", dpi=120)
     model, pred, rows, _ = last_fold[best]
     fig = plotting.plot_forecast(y.to_numpy()[rows], pred, index=X.index[rows],
                                  title=f"{target}, 1 step ahead, method '{best}' "

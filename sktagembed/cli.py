@@ -91,14 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Cross-validate TimeXerRegressor with each tag method and without "
             "tags on a time-series split, print a ranked table and write "
-            "plots. Without FILE: the bundled ETTh1 data with its tags."
+            "plots. Without FILE: a bundled data set with its tags (--dataset)."
         ),
     )
     compare.add_argument("file", type=Path, nargs="?", default=None,
                          help="time series table (.csv or .parquet); a 'date' "
                               "column becomes the time index")
+    compare.add_argument("--dataset", choices=["appliances", "etth1"],
+                         default=None,
+                         help="bundled data set to use without FILE (default: "
+                              "appliances, the UCI Appliances energy data)")
     compare.add_argument("--target", default=None,
-                         help="column to forecast (default: OT for ETTh1)")
+                         help="column to forecast (default: T2 for appliances, "
+                              "OT for etth1)")
     compare.add_argument("--tags-file", type=Path, default=None,
                          help="tag table of the exogenous columns (first column:"
                               " column name)")
@@ -230,6 +235,9 @@ def check_options_used(args: argparse.Namespace) -> None:
             "--tags-file needs a data FILE; without one, compare runs on the "
             "bundled data set with its own tags"
         )
+    if getattr(args, "command", None) == "compare" and args.file is not None and (
+            args.dataset is not None):
+        raise UserError("--dataset picks bundled data; it cannot go with a FILE")
 
 
 def positive_int(text: str) -> int:

@@ -79,6 +79,7 @@ def test_embed_with_prefix_target_and_drop_tags(tmp_path):
         (["embed", "{src}", "--model", "m.joblib", "--seed", "1", "-o", "x.csv"],
          "--seed cannot be used with --model"),
         (["compare", "--tags-file", "{src}"], "--tags-file needs a data FILE"),
+        (["compare", "{src}", "--dataset", "etth1"], "--dataset picks bundled"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
@@ -192,7 +193,7 @@ def test_compare_on_bundled_data_writes_table_and_plots(tmp_path, capsys,
     assert re.search(r"tags that matter to 'sum' \(MSE growth without the tag\): "
                      r"\S+ [+-]\d+\.\d%", out)
     for name in ("comparison.png", "embedding_map.png", "forecast.png",
-                 "tag_importance.png"):
+                 "tag_importance.png", "variable_map.png"):
         assert (tmp_path / name).stat().st_size > 0
 
 
