@@ -297,8 +297,9 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target,
                                            f"to '{mapped}'")
         fig.savefig(args.out / "tag_importance.png", dpi=120)
         model = last_fold[mapped][0]
-        categorical = [c for c in model.feature_tags.columns
-                       if model.feature_tags[c].dtype == object][:2]
+        categorical = [c for c, dtype in model.feature_tags.dtypes.items()
+                       if not pd.api.types.is_bool_dtype(dtype)
+                       and not pd.api.types.is_numeric_dtype(dtype)][:2]
         if categorical and len(model.variable_embeddings_) >= 2:
             fig = plotting.plot_variable_embeddings(
                 model, model.feature_tags, by=tuple(categorical), method=args.map,
