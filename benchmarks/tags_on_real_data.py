@@ -17,26 +17,40 @@ Configurations:
   ``TagEmbeddingTransformer`` learns from the tag table alone), and
   ``sum+concat`` (the tag embedding concatenated to the token, then
   projected);
+- ``no exogenous``: the target's own history and calendar tokens only, the
+  diagnostic of how much the exogenous variables add at all (tags can only
+  help through them);
 - ``ridge``: a ridge regression on the flattened look-back window (every
-  variable's last ``lookback`` values), the sanity floor.
+  variable's last ``lookback`` values, penalty chosen on time-series folds), the
+  sanity floor.
 
 Each configuration runs over ``--seeds``; the table gives the mean and the
 standard deviation of the test MSE, and the ratio of each mean to plain
 TimeXer's.
 
+``--importance METHOD``: instead, train the tag-aware model of one regime
+and rank its tags by ``tag_importance`` on the test windows (ablation and
+permutation), with the negative control ``kind=random`` (the noise columns
+``rv1``, ``rv2``), and draw the importance and the map of the learned
+variable embeddings (``--figures DIR``).
+
 Run: ``python benchmarks/tags_on_real_data.py [--regimes ...] [--configs ...]
-[--seeds 0 1 2] [--threads 1] [--markdown out.md]``
+[--seeds 0 1 2] [--threads 1] [--markdown out.md]`` or
+``python benchmarks/tags_on_real_data.py --importance attention --regimes
+"T2 4h" [--figures docs/images]``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import TimeSeriesSplit
 from sklearn.preprocessing import StandardScaler
 
 from sktagembed import TagEmbeddingTransformer, TimeXerRegressor, make_forecast_frame
@@ -54,8 +68,12 @@ REGIMES = {
     "T2 1d, 3 weeks": ("T2", 24 * STEPS_PER_HOUR, 21 * 24 * STEPS_PER_HOUR),
     "Appliances 4h, 3 weeks": ("Appliances", 4 * STEPS_PER_HOUR,
                                21 * 24 * STEPS_PER_HOUR),
+    # Many variates: every variable forecast at once (TimeXer's M setting),
+    # each endogenous variable reading the tagged tokens of all the others.
+    "all 28 4h": (None, 4 * STEPS_PER_HOUR, None),
+    "all 28 4h, 3 weeks": (None, 4 * STEPS_PER_HOUR, 21 * 24 * STEPS_PER_HOUR),
 }
-CONFIGS = ["none", "identity", *METHODS, "sum+concat", "ridge"]
+CONFIGS = ["none", "identity", *METHODS, "sum+concat", "no exogenous", "ridge"]
 MODEL = {"lookback": 144, "patch_len": 24, "d_model": 64, "n_heads": 4,
          "e_layers": 1, "d_ff": 128, "batch_size": 64, "max_epochs": 8,
          "lr": 1e-3, "patience": 3}
@@ -63,6 +81,8 @@ TEST_FRACTION = 0.2
 
 
 def regime_data(name: str):
+    """X, y, training rows, test rows and the tag table of a regime. A
+    target of None forecasts every variable (mode M)."""
     target, horizon, n_train_rows = REGIMES[name]
     frame, tags = load_appliances_energy()
     n_test = int(len(frame) * TEST_FRACTION)
@@ -71,17 +91,29 @@ def regime_data(name: str):
     scaler = StandardScaler().fit(frame.iloc[start:first_test])
     scaled = pd.DataFrame(scaler.transform(frame), index=frame.index,
                           columns=frame.columns)
-    X, y = make_forecast_frame(scaled, target, horizon)
+    if target is None:
+        X = scaled.iloc[:-horizon]
+        y = pd.DataFrame(np.concatenate(
+            [np.stack([scaled[c].shift(-k).to_numpy()[:-horizon]
+                       for k in range(1, horizon + 1)], axis=1)
+             for c in scaled.columns], axis=1), index=X.index)
+    else:
+        X, y = make_forecast_frame(scaled, target, horizon)
+        tags = tags.drop(index=target)
     position = np.arange(len(X))
     train = (position >= start) & (position + horizon < first_test)
     # Test windows every hour (every 6th row), each with its full history.
     test = np.flatnonzero((position >= first_test) & (position % 6 == 0))
-    return X, y, train, test, tags.drop(index=target)
+    return X, y, train, test, tags
+
+
+def mode(name: str) -> str:
+    return "M" if REGIMES[name][0] is None else "MS"
 
 
 def config_params(config: str, tags: pd.DataFrame, seed: int) -> dict:
-    if config == "none":
-        return {}
+    if config in ("none", "no exogenous"):
+        return {"calendar": config == "no exogenous"}
     if config == "identity":
         identity = pd.DataFrame({"variable": tags.index}, index=tags.index)
         return {"feature_tags": identity, "tag_method": "sum"}
@@ -104,7 +136,10 @@ def ridge_mse(X, y, train, test, lookback: int) -> float:
 
     rows = np.flatnonzero(train)
     rows = rows[rows >= lookback - 1]
-    model = Ridge(1.0).fit(windows(rows), target[rows])
+    # The penalty chosen on time-series folds of the training windows:
+    # with thousands of lag features a fixed small one overfits badly.
+    model = RidgeCV(alphas=np.logspace(-1, 6, 15), cv=TimeSeriesSplit(3)).fit(
+        windows(rows), target[rows])
     return float(np.mean((model.predict(windows(test)) - target[test]) ** 2))
 
 
@@ -120,10 +155,15 @@ def run(regime: str, configs: list[str], seeds: list[int]) -> pd.DataFrame:
             continue
         for seed in seeds:
             start = time.perf_counter()
-            model = TimeXerRegressor(**MODEL, random_state=seed,
+            model = TimeXerRegressor(**MODEL, random_state=seed, mode=mode(regime),
                                      **config_params(config, tags, seed))
-            model.fit(X[train], y[train])
-            pred = model.predict(X)[test]
+            data = X
+            if config == "no exogenous":
+                if mode(regime) == "M":
+                    continue  # every variable is a target in mode M
+                data = X[[REGIMES[regime][0]]]
+            model.fit(data[train], y[train])
+            pred = model.predict(data)[test]
             rows.append({"regime": regime, "config": config, "seed": seed,
                          "MSE": float(np.mean((pred - target[test]) ** 2)),
                          "fit s": round(time.perf_counter() - start)})
@@ -144,6 +184,37 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def importance(regime: str, method: str, seed: int, figures: str | None) -> None:
+    X, y, train, test, tags = regime_data(regime)
+    model = TimeXerRegressor(**MODEL, random_state=seed, mode=mode(regime),
+                             **config_params(method, tags, seed))
+    model.fit(X[train], y[train])
+    # Score the test windows with the rows before them as history.
+    rows = np.arange(test[0] - MODEL["lookback"] + 1, test[-1] + 1)
+    tables = {how: model.tag_importance(X.iloc[rows], y.iloc[rows], method=how,
+                                        n_repeats=5, random_state=seed)
+              for how in ("ablation", "permutation")}
+    for how, table in tables.items():
+        rank = list(table.index).index("kind=random") + 1
+        print(f"\n{regime}, {method}, {how}: kind=random ranks {rank} of "
+              f"{len(table)}")
+        print(table.to_string(float_format="%.4f"))
+    if figures:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from sktagembed.plotting import plot_tag_importance, plot_variable_embeddings
+
+        folder = Path(figures)
+        plot_tag_importance(tables["ablation"], title=f"Which tags matter: "
+                            f"{regime}, {method}").savefig(
+            folder / "appliances_tag_importance.png", dpi=110)
+        for kind in ("pca", "tsne"):
+            plot_variable_embeddings(model, tags, ("kind", "location"), method=kind,
+                                     random_state=seed).savefig(
+                folder / f"appliances_variable_map_{kind}.png", dpi=110)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regimes", nargs="+", default=list(REGIMES),
@@ -153,9 +224,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--markdown", default=None,
                         help="also write the summary table as Markdown")
+    parser.add_argument("--importance", default=None, choices=CONFIGS[1:-1],
+                        help="rank the tags of this configuration instead")
+    parser.add_argument("--figures", default=None,
+                        help="folder for the importance and map figures")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.importance:
+        for regime in args.regimes:
+            importance(regime, args.importance, args.seeds[0], args.figures)
+        return
     results = pd.concat([run(regime, args.configs, args.seeds)
                          for regime in args.regimes])
     table = summary(results)
