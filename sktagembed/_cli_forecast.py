@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -170,9 +171,24 @@ def run_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
-#: The bundled data sets ``compare`` runs on without a FILE: loader, target.
-BUNDLED = {"appliances": ("load_appliances_energy", "T2"),
-           "etth1": ("load_etth1", "OT")}
+class Bundled(NamedTuple):
+    """A bundled data set ``compare`` runs on without a FILE: its loader, its
+    default target, and the option defaults the comparison uses on it."""
+
+    loader: str
+    target: str
+    defaults: dict
+
+
+BUNDLED = {
+    # Four weeks of 10-minute readings (the data-poor regime of the study in
+    # docs/tags.rst), a day of look-back, four hours ahead, three seeds.
+    "appliances": Bundled("load_appliances_energy", "Appliances", {
+        "max_rows": 4 * 7 * 24 * 6, "lookback": 144, "patch_len": 24,
+        "horizon": 24, "epochs": 5, "seeds": 3,
+        "methods": ["none", "sum", "attention", "hierarchical"]}),
+    "etth1": Bundled("load_etth1", "OT", {}),
+}
 
 
 def compare_data(args: argparse.Namespace):
@@ -181,7 +197,7 @@ def compare_data(args: argparse.Namespace):
         from . import datasets
 
         dataset = args.dataset or "appliances"
-        loader, default_target = BUNDLED[dataset]
+        loader, default_target, _ = BUNDLED[dataset]
         frame, tags = getattr(datasets, loader)()
         target = args.target or default_target
         if target not in frame.columns:

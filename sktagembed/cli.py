@@ -102,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="bundled data set to use without FILE (default: "
                               "appliances, the UCI Appliances energy data)")
     compare.add_argument("--target", default=None,
-                         help="column to forecast (default: T2 for appliances, "
-                              "OT for etth1)")
+                         help="column to forecast (default: Appliances for "
+                              "appliances, OT for etth1)")
     compare.add_argument("--tags-file", type=Path, default=None,
                          help="tag table of the exogenous columns (first column:"
                               " column name)")
@@ -112,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "(default: none and every method but pretrained)")
     compare.add_argument("--folds", type=int, default=3,
                          help="time-series cross-validation folds (default: 3)")
-    compare.add_argument("--seeds", type=positive_int, default=1,
+    compare.add_argument("--seeds", type=positive_int, default=None,
                          help="seeds per method, from --seed on; the table shows "
-                              "their spread (default: 1)")
+                              "their spread (default: 1; 3 on bundled data)")
     compare.add_argument("--out", type=Path, default=Path("sktagembed-compare"),
                          help="folder for the plots (default: sktagembed-compare)")
     compare.add_argument("--map", choices=["pca", "tsne"], default="pca",
@@ -168,17 +168,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Defaults of the forecasting options; ``compare`` on bundled data sets its
+#: own (``_cli_forecast.BUNDLED``), so these stay None until filled.
+FORECAST_DEFAULTS = {"horizon": 24, "lookback": 96, "patch_len": 16}
+
+
 def add_forecast_options(parser: argparse.ArgumentParser, *, epochs: int) -> None:
-    parser.add_argument("--horizon", type=int, default=24,
+    parser.add_argument("--horizon", type=int, default=None,
                         help="steps ahead to forecast (default: 24)")
-    parser.add_argument("--lookback", type=int, default=96,
+    parser.add_argument("--lookback", type=int, default=None,
                         help="window length (default: 96)")
-    parser.add_argument("--patch-len", type=int, default=16,
+    parser.add_argument("--patch-len", type=int, default=None,
                         help="patch length, divides the lookback (default: 16)")
     parser.add_argument("--d-model", type=int, default=32,
                         help="TimeXer width (default: 32)")
-    parser.add_argument("--epochs", type=int, default=epochs,
+    parser.add_argument("--epochs", type=int, default=None,
                         help=f"training epochs (default: {epochs})")
+    parser.set_defaults(default_epochs=epochs)
     parser.add_argument("--max-rows", type=int, default=None,
                         help="use only the last rows of the file")
 
@@ -210,8 +216,16 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
-    """Put the default of every fit option the user left unset."""
-    for name, default in FIT_DEFAULTS.items():
+    """Put the default of every option the user left unset: on a bundled
+    data set ``compare``'s own, else the general ones."""
+    defaults = dict(FIT_DEFAULTS)
+    if hasattr(args, "default_epochs"):
+        defaults.update(FORECAST_DEFAULTS, epochs=args.default_epochs, seeds=1)
+        if getattr(args, "command", None) == "compare" and args.file is None:
+            from ._cli_forecast import BUNDLED
+
+            defaults.update(BUNDLED[args.dataset or "appliances"].defaults)
+    for name, default in defaults.items():
         if getattr(args, name, default) is None:
             setattr(args, name, default)
     return args
