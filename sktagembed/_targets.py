@@ -31,15 +31,15 @@ def is_endogenous_future(data: np.ndarray, series: SeriesIndex,
     """
     n_rows = target.shape[0]
     n_steps = target.shape[1] // len(endogenous)
-    stored = series.sorted(data)
+    stored = series.sorted(data[:, endogenous])  # only these columns are copied
     position, stop = series.position, series.stop
     matched = checked = 0
-    for j, column in enumerate(endogenous):
+    for j in range(len(endogenous)):
         for k in range(n_steps):
             later = position + k + 1
             inside = later < stop
             truth = np.full(n_rows, np.nan, dtype=np.float64)
-            truth[inside] = stored[later[inside], column]
+            truth[inside] = stored[later[inside], j]
             value = target[:, j * n_steps + k]
             both = np.isfinite(truth) & np.isfinite(value)
             checked += int(both.sum())
@@ -49,19 +49,26 @@ def is_endogenous_future(data: np.ndarray, series: SeriesIndex,
 
 
 def series_statistics(target: np.ndarray, codes: np.ndarray, n_series: int,
-                      n_endogenous: int) -> tuple[np.ndarray, np.ndarray]:
+                      n_endogenous: int, chunk_rows: int = 1 << 16
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation of each series' target values (all steps)
     per endogenous variable, ``(n_series + 1, n_endogenous)``; the last row is
-    for all series together. A constant or unknown target gets scale 1."""
-    values = target.reshape(len(target), n_endogenous, -1)
-    known = np.isfinite(values)
-    filled = np.where(known, values, 0.0)
+    for all series together. A constant or unknown target gets scale 1.
+    Memory is bounded by the chunk of rows read at a time."""
     count = np.zeros((n_series + 1, n_endogenous))
-    total = np.zeros_like(count)
-    squares = np.zeros_like(count)
-    np.add.at(count, codes, known.sum(axis=2))
-    np.add.at(total, codes, filled.sum(axis=2))
-    np.add.at(squares, codes, np.square(filled).sum(axis=2))
+    total, squares = np.zeros_like(count), np.zeros_like(count)
+    for start in range(0, len(target), chunk_rows):
+        block = target[start:start + chunk_rows]
+        block = block.reshape(len(block), n_endogenous, -1)
+        known = np.isfinite(block)
+        filled = np.where(known, block, 0.0)
+        rows = codes[start:start + chunk_rows]
+        for j in range(n_endogenous):
+            for sums, values in ((count, known[:, j].sum(axis=1)),
+                                 (total, filled[:, j].sum(axis=1)),
+                                 (squares, np.square(filled[:, j]).sum(axis=1))):
+                sums[:-1, j] += np.bincount(rows, weights=values,
+                                            minlength=n_series)
     count[-1], total[-1], squares[-1] = (count[:-1].sum(0), total[:-1].sum(0),
                                          squares[:-1].sum(0))
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -383,8 +383,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         context = SeriesContext(series.labels, location, scale, scaling,
                                 series_table)
         with seeded_torch(seed, device):
+            # min propagates NaN: a scan without a mask the size of the data.
             module = self._build_module(layout, horizon, levels, series_table,
-                                        bool(np.isnan(data).any()), rng)
+                                        bool(np.isnan(np.min(data))), rng)
             dataset = context.source(data, series, layout, self.lookback, horizon,
                                      device)
             target_tensor = torch.from_numpy(target.astype(np.float32)).to(device)
