@@ -58,7 +58,8 @@ from sktagembed.datasets import load_appliances_energy
 from sktagembed.nn import METHODS
 
 STEPS_PER_HOUR = 6  # 10-minute data
-#: name -> (target, horizon in steps, training rows: None = all before the test)
+#: name -> (target, horizon in steps, training rows: None = all before the
+#: test[, True: the target's own sensor is down, its past values missing])
 REGIMES = {
     "T2 4h": ("T2", 4 * STEPS_PER_HOUR, None),
     "T2 1d": ("T2", 24 * STEPS_PER_HOUR, None),
@@ -68,6 +69,11 @@ REGIMES = {
     "T2 1d, 3 weeks": ("T2", 24 * STEPS_PER_HOUR, 21 * 24 * STEPS_PER_HOUR),
     "Appliances 4h, 3 weeks": ("Appliances", 4 * STEPS_PER_HOUR,
                                21 * 24 * STEPS_PER_HOUR),
+    # A sensor outage: the target's own past is missing (NaN, masked), so the
+    # forecast rests on the other variables, and on knowing what each is.
+    "T2 4h, 3 weeks, sensor down": ("T2", 4 * STEPS_PER_HOUR,
+                                    21 * 24 * STEPS_PER_HOUR, True),
+    "T2 4h, sensor down": ("T2", 4 * STEPS_PER_HOUR, None, True),
     # Many variates: every variable forecast at once (TimeXer's M setting),
     # each endogenous variable reading the tagged tokens of all the others.
     "all 28 4h": (None, 4 * STEPS_PER_HOUR, None),
@@ -83,7 +89,7 @@ TEST_FRACTION = 0.2
 def regime_data(name: str):
     """X, y, training rows, test rows and the tag table of a regime. A
     target of None forecasts every variable (mode M)."""
-    target, horizon, n_train_rows = REGIMES[name]
+    target, horizon, n_train_rows, *sensor_down = REGIMES[name]
     frame, tags = load_appliances_energy()
     n_test = int(len(frame) * TEST_FRACTION)
     first_test = len(frame) - n_test
@@ -100,6 +106,8 @@ def regime_data(name: str):
     else:
         X, y = make_forecast_frame(scaled, target, horizon)
         tags = tags.drop(index=target)
+        if sensor_down and sensor_down[0]:
+            X = X.assign(**{target: np.nan})
     position = np.arange(len(X))
     train = (position >= start) & (position + horizon < first_test)
     # Test windows every hour (every 6th row), each with its full history.
@@ -159,8 +167,8 @@ def run(regime: str, configs: list[str], seeds: list[int]) -> pd.DataFrame:
                                      **config_params(config, tags, seed))
             data = X
             if config == "no exogenous":
-                if mode(regime) == "M":
-                    continue  # every variable is a target in mode M
+                if mode(regime) == "M" or len(REGIMES[regime]) > 3:
+                    continue  # no target history to forecast from
                 data = X[[REGIMES[regime][0]]]
             model.fit(data[train], y[train])
             pred = model.predict(data)[test]
