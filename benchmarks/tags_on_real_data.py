@@ -136,7 +136,8 @@ def config_params(config: str, tags: pd.DataFrame, seed: int) -> dict:
 
 
 def ridge_mse(X, y, train, test, lookback: int) -> float:
-    values, target = X.to_numpy(), y.to_numpy()
+    # A sensor that is down reads as its training mean (0, standardised).
+    values, target = X.fillna(0.0).to_numpy(), y.to_numpy()
 
     def windows(rows):
         return values[rows[:, None] + np.arange(1 - lookback, 1)].reshape(len(rows),
