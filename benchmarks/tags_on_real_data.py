@@ -212,7 +212,11 @@ def importance(regime: str, method: str, seed: int, figures: str | None) -> None
         import matplotlib
 
         matplotlib.use("Agg")
-        from sktagembed.plotting import plot_tag_importance, plot_variable_embeddings
+        from sktagembed.plotting import (
+            plot_tag_embeddings,
+            plot_tag_importance,
+            plot_variable_embeddings,
+        )
 
         folder = Path(figures)
         plot_tag_importance(tables["ablation"], title=f"Which tags matter: "
@@ -222,6 +226,8 @@ def importance(regime: str, method: str, seed: int, figures: str | None) -> None
             plot_variable_embeddings(model, tags, ("kind", "location"), method=kind,
                                      random_state=seed).savefig(
                 folder / f"appliances_variable_map_{kind}.png", dpi=110)
+        plot_tag_embeddings(model.tag_embeddings_, "pca").savefig(
+            folder / "appliances_tag_map.png", dpi=110)
 
 
 def main() -> None:
