@@ -702,7 +702,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         comes from ``n_repeats`` bootstrap resamples of those rows.
         ``"permutation"`` hands the tag to as many randomly drawn variables
         instead, ``n_repeats`` times. Both also give the mean cross-attention
-        weight from the global token to the variables carrying the tag.
+        weight from the global token to the variables carrying the tag. It
+        swaps the model's tag rows while it runs: do not call other methods
+        of the same model from other threads meanwhile.
 
         Parameters
         ----------
