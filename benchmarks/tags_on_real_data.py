@@ -35,7 +35,7 @@ permutation), with the negative control ``kind=random`` (the noise columns
 variable embeddings (``--figures DIR``).
 
 Run: ``python benchmarks/tags_on_real_data.py [--regimes ...] [--configs ...]
-[--seeds 0 1 2] [--threads 1] [--markdown out.md]`` or
+[--seeds 0 1 2] [--threads 1] [--markdown out.md] [--set use_norm=False]`` or
 ``python benchmarks/tags_on_real_data.py --importance attention --regimes
 "T2 4h" [--figures docs/images]``
 """
@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from ast import literal_eval
 from pathlib import Path
 
 import numpy as np
@@ -243,7 +244,17 @@ def main() -> None:
                         help="rank the tags of this configuration instead")
     parser.add_argument("--figures", default=None,
                         help="folder for the importance and map figures")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="override a MODEL setting for every configuration "
+                             "(e.g. --set use_norm=False)")
     args = parser.parse_args()
+    for key, text in (item.split("=", 1) for item in args.set):
+        if key not in TimeXerRegressor().get_params():
+            parser.error(f"--set: {key} is not a TimeXerRegressor parameter")
+        try:
+            MODEL[key] = literal_eval(text)
+        except (ValueError, SyntaxError):
+            MODEL[key] = text  # a word: "window", "cosine"
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.importance:

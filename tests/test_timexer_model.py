@@ -200,6 +200,22 @@ def test_nan_aware_normalisation_matches_statistics_of_the_observed_values():
     torch.testing.assert_close(out[1:], whole)  # complete windows unchanged
 
 
+def test_a_window_without_history_is_forecast_in_the_datas_own_units():
+    from sktagembed.nn.timexer import _prepare
+
+    x = torch.randn(2, 24, 1)
+    x[0, :, 0] = float("nan")  # the sensor was down the whole window
+    x[1, :-1, 0] = float("nan")  # one reading: no spread either
+    _, _, mean, std = _prepare(x, True)
+    assert torch.equal(std, torch.ones_like(std))
+    assert mean[0, 0, 0] == 0 and mean[1, 0, 0] == x[1, -1, 0]
+    # The de-normalised forecast keeps the head's scale, not 0.003 of it.
+    torch.manual_seed(0)
+    model = small()
+    out = model(x[:1].expand(4, -1, -1).contiguous(), torch.randn(4, 24, 4))
+    assert out.abs().mean() > 0.05
+
+
 def test_quantiles_never_cross_and_the_median_is_the_point():
     torch.manual_seed(0)
     model = small(n_quantiles=5, median_index=2)

@@ -369,6 +369,11 @@ def _prepare(x: Tensor, normalise: bool
                                                           device=x.device))
     with torch.no_grad():
         std = torch.sqrt(centred.square().sum(dim=1, keepdim=True) / count + 1e-5)
+        # A variable with fewer than two values in the window has no spread
+        # to scale by: keep the data's own units rather than divide by the
+        # 1e-5 floor, which would shrink its de-normalised forecast ~300-fold.
+        std = torch.where(count < 2, torch.ones((), dtype=x.dtype, device=x.device),
+                          std)
     return centred / std, mask, mean, std
 
 
