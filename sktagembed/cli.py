@@ -102,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="bundled data set to use without FILE (default: "
                               "appliances, the UCI Appliances energy data)")
     compare.add_argument("--target", default=None,
-                         help="column to forecast (default: Appliances for "
-                              "appliances, OT for etth1)")
+                         help="column to forecast (default: T2, the living-room "
+                              "temperature, for appliances; OT for etth1)")
     compare.add_argument("--tags-file", type=Path, default=None,
                          help="tag table of the exogenous columns (first column:"
                               " column name)")
@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="folder for the plots (default: sktagembed-compare)")
     compare.add_argument("--map", choices=["pca", "tsne"], default="pca",
                          help="embedding map of the best method (default: pca)")
+    compare.add_argument("--target-history", choices=["keep", "hide"],
+                         default=None,
+                         help="'hide': the target's own past is missing, as when "
+                              "its sensor is down, so the forecast rests on the "
+                              "other (tagged) columns (default: keep; hide on "
+                              "bundled appliances)")
     add_forecast_options(compare, epochs=8)
     add_common_options(compare)
     compare.set_defaults(run=run_compare)
@@ -220,7 +226,8 @@ def fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
     data set ``compare``'s own, else the general ones."""
     defaults = dict(FIT_DEFAULTS)
     if hasattr(args, "default_epochs"):
-        defaults.update(FORECAST_DEFAULTS, epochs=args.default_epochs, seeds=1)
+        defaults.update(FORECAST_DEFAULTS, epochs=args.default_epochs, seeds=1,
+                        target_history="keep")
         if getattr(args, "command", None) == "compare" and args.file is None:
             from ._cli_forecast import BUNDLED
 

@@ -197,6 +197,41 @@ def test_compare_on_bundled_data_writes_table_and_plots(tmp_path, capsys,
         assert (tmp_path / name).stat().st_size > 0
 
 
+def test_compare_with_the_target_history_hidden_never_reads_it(tmp_path, capsys,
+                                                                monkeypatch):
+    from sktagembed.timexer import TimeXerRegressor
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(240, 3)), columns=["a", "b", "y"])
+    frame.insert(0, "date", pd.date_range("2024-01-01", periods=240, freq="h"))
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    pd.DataFrame({"column": ["a", "b"], "kind": ["k1", "k2"]}).to_csv(
+        tmp_path / "tags.csv", index=False)
+    seen = []
+    fit = TimeXerRegressor.fit
+
+    def spy(self, X, y, *args, **kwargs):
+        seen.append((X.copy(), y.copy()))
+        return fit(self, X, y, *args, **kwargs)
+
+    monkeypatch.setattr(TimeXerRegressor, "fit", spy)
+    command = ["compare", str(tmp_path / "data.csv"), "--target", "y",
+               "--tags-file", str(tmp_path / "tags.csv"), "--epochs", "1",
+               "--folds", "2", "--methods", "none", "--lookback", "16",
+               "--patch-len", "8", "--horizon", "4", "--d-model", "8",
+               "--out", str(tmp_path / "out")]
+    assert main([*command, "--target-history", "hide"]) == 0
+    assert "target y, its own past hidden" in capsys.readouterr().out
+    assert seen and all(X["y"].isna().all() for X, _ in seen)
+    # The targets are still the column's future, and the other columns intact.
+    X, y = seen[0]
+    np.testing.assert_array_equal(y.iloc[0], frame["y"].iloc[1:5])
+    np.testing.assert_array_equal(X["a"], frame["a"].iloc[:len(X)])
+    seen.clear()
+    assert main(command) == 0
+    assert not seen[0][0]["y"].isna().any()
+
+
 def test_forecast_command_reports_errors_and_saves(tmp_path, capsys):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "y"])
