@@ -369,9 +369,15 @@ def plot_variable_embeddings(model, tags: pd.DataFrame,
     fig, axes = plt.subplots(1, len(by), figsize=(6 * len(by), 5), squeeze=False)
     for ax, column in zip(axes[0], by, strict=True):
         labels = tags.reindex(coords.index)[column].astype(str)
-        for label in sorted(labels.unique()):
+        names = sorted(labels.unique())
+        # Past ten labels the default cycle repeats colours: twenty colours,
+        # then a new marker for each further twenty.
+        colours = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+        for number, label in enumerate(names):
             at = labels == label
-            ax.scatter(coords.loc[at, "x"], coords.loc[at, "y"], label=label)
+            ax.scatter(coords.loc[at, "x"], coords.loc[at, "y"], label=label,
+                       color=colours(number % colours.N),
+                       marker="os^Dv<>p"[number // colours.N % 8])
         for name, (x, y) in coords.iterrows():
             ax.annotate(str(name), (x, y), textcoords="offset points",
                         xytext=(3, 3), fontsize=7)

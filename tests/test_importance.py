@@ -1,9 +1,13 @@
 """Which tags matter: tag_importance and its plots."""
 
+from types import SimpleNamespace
+
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 
 from sktagembed import TimeXerRegressor
 from sktagembed.plotting import plot_tag_importance, plot_variable_embeddings
@@ -72,3 +76,29 @@ def test_importance_and_variable_maps_are_drawn(fitted):
     assert len(fig.axes) == 2
     legend = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
     assert legend == ["A", "B"]
+
+
+def distinct_looks(fig) -> set:
+    """(colour, marker shape) of each label's points in the first panel."""
+    return {(to_hex(c.get_facecolor()[0]), str(c.get_paths()[0].vertices.round(2)))
+            for c in fig.axes[0].collections}
+
+
+def test_variable_maps_give_every_label_its_own_look(fitted):
+    model, tags = fitted
+    for n_labels in (6, 3):  # one label per variable; two per label
+        many = pd.DataFrame({"site": [f"s{i % n_labels}" for i in range(6)]},
+                            index=tags.index)
+        fig = plot_variable_embeddings(model, many, by=("site",))
+        assert len(distinct_looks(fig)) == n_labels == len(fig.axes[0].collections)
+        plt.close(fig)
+
+
+def test_variable_maps_past_the_colour_cycle_still_tell_labels_apart():
+    coords = pd.DataFrame(np.random.default_rng(0).normal(size=(25, 4)),
+                          index=[f"v{i}" for i in range(25)])
+    model = SimpleNamespace(variable_embeddings_=coords)
+    tags = pd.DataFrame({"site": coords.index}, index=coords.index)
+    fig = plot_variable_embeddings(model, tags, by=("site",))
+    assert len(distinct_looks(fig)) == 25
+    plt.close(fig)
