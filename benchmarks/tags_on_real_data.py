@@ -70,6 +70,8 @@ REGIMES = {
     "T2 1d, 3 weeks": ("T2", 24 * STEPS_PER_HOUR, 21 * 24 * STEPS_PER_HOUR),
     "Appliances 4h, 3 weeks": ("Appliances", 4 * STEPS_PER_HOUR,
                                21 * 24 * STEPS_PER_HOUR),
+    "Appliances 1d, 3 weeks": ("Appliances", 24 * STEPS_PER_HOUR,
+                               21 * 24 * STEPS_PER_HOUR),
     # A sensor outage: the target's own past is missing (NaN, masked), so the
     # forecast rests on the other variables, and on knowing what each is.
     "T2 4h, 3 weeks, sensor down": ("T2", 4 * STEPS_PER_HOUR,
@@ -83,7 +85,7 @@ REGIMES = {
 CONFIGS = ["none", "identity", *METHODS, "sum+concat", "no exogenous", "ridge"]
 MODEL = {"lookback": 144, "patch_len": 24, "d_model": 64, "n_heads": 4,
          "e_layers": 1, "d_ff": 128, "batch_size": 64, "max_epochs": 8,
-         "lr": 1e-3, "patience": 3}
+         "lr": 1e-3, "patience": 3, "validation_fraction": 0.1}
 TEST_FRACTION = 0.2
 
 

@@ -26,7 +26,8 @@ pytest.importorskip("accelerate")
 
 SMALL = {"lookback": 16, "patch_len": 8, "d_model": 16, "n_heads": 2,
          "d_ff": 32, "max_epochs": 3, "patience": 1, "batch_size": 16,
-         "random_state": 0, "device": "cpu", "lr_schedule": "halving"}
+         "random_state": 0, "device": "cpu", "lr_schedule": "halving",
+         "validation_fraction": 0.1}
 
 
 def series(n_rows=300, seed=0):
