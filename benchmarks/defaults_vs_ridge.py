@@ -70,14 +70,20 @@ def run(name: str, seeds: list[int]) -> list[dict]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def market_arguments(description: str) -> argparse.Namespace:
+    """``--market``, ``--seeds`` and ``--threads`` (applied to torch)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--market", nargs="+", default=["NP", "PJM"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    return args
+
+
+def main() -> None:
+    args = market_arguments(__doc__.splitlines()[0])
     rows = [row for name in args.market for row in run(name, args.seeds)]
     print(pd.DataFrame(rows).to_string(index=False, float_format="%.4f"))
 

@@ -20,13 +20,17 @@ Run: ``python benchmarks/missing_values.py [--market NP PJM] [--seeds 0 1 2]
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 import pandas as pd
-import torch
-from defaults_vs_ridge import HORIZON, LOOKBACK, N_TRAIN, market_frame
+from defaults_vs_ridge import (
+    HORIZON,
+    LOOKBACK,
+    N_TRAIN,
+    market_arguments,
+    market_frame,
+)
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
 
@@ -80,13 +84,7 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--market", nargs="+", default=["NP", "PJM"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--threads", type=int, default=None)
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = market_arguments(__doc__.splitlines()[0])
     results = pd.DataFrame([row for name in args.market
                             for row in run(name, args.seeds)])
     print(summary(results).to_string(index=False, float_format="%.4f"))
