@@ -26,7 +26,7 @@ PROMISES = {
         r"MAE \d+\.\d+ degrees, 10-90% interval holds \d+% of the truths",
         r"2018-06-26 20:00:00\s+1\s+-?\d+\.\d+", r"2018-06-27 19:00:00\s+24"],
     # Without ../shared (a user's clone) the example says so and stops.
-    "06_jane_street_shaped_panel.py": [
+    "06_market_panel_with_tags.py": [
         r"skipped: the Jane Street tag table is not at|"
         r"4 symbols x 120 steps x 79 features, 10% of feature values missing"
         r"(.|\n)*weighted R\^2 on the last quarter of every symbol: -?\d\.\d+"],
