@@ -91,9 +91,9 @@ class EmbeddingWithHead(nn.Module):
 
     With ``n_negatives`` the head scores only each row's active tags and a
     shared sample of ``n_negatives`` tags per batch (negative sampling), and
-    ``forward`` returns ``(positive logits, negative logits, mask)`` for
-    :class:`SampledReconstructionLoss`: nothing of size ``batch x n_tags`` is
-    built.
+    ``forward`` returns ``(positive logits, negative logits, inactive mask,
+    row of each positive)`` for :class:`SampledReconstructionLoss`: nothing
+    of size ``batch x n_tags`` is built.
     """
 
     def __init__(self, embedding: TagEmbedding, n_outputs: int,

@@ -226,8 +226,9 @@ def fill_defaults(args: argparse.Namespace) -> argparse.Namespace:
     data set ``compare``'s own, else the general ones."""
     defaults = dict(FIT_DEFAULTS)
     if hasattr(args, "default_epochs"):
-        defaults.update(FORECAST_DEFAULTS, epochs=args.default_epochs, seeds=1,
-                        target_history="keep")
+        defaults.update(FORECAST_DEFAULTS, epochs=args.default_epochs, seeds=1)
+        if getattr(args, "command", None) == "compare":
+            defaults["target_history"] = "keep"
         if getattr(args, "command", None) == "compare" and args.file is None:
             from ._cli_forecast import BUNDLED
 
