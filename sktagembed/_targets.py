@@ -11,6 +11,8 @@ scaled by.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._series import SeriesIndex
@@ -46,6 +48,34 @@ def is_endogenous_future(data: np.ndarray, series: SeriesIndex,
             scale = np.maximum(np.abs(truth[both]), 1.0)
             matched += int((np.abs(value[both] - truth[both]) <= 1e-4 * scale).sum())
     return checked > 0 and matched >= MATCH_SHARE * checked
+
+
+def warn_if_target_is_another_column(data: np.ndarray, series: SeriesIndex,
+                                     target: np.ndarray, columns: list[str],
+                                     endogenous: str, candidates: list[int]
+                                     ) -> None:
+    """Warn when ``y`` is not the endogenous column's future but is that of
+    one of the ``candidates`` columns: the endogenous column was most likely
+    left to its default (the last column) by mistake, and the forecaster
+    would quietly fall back on ``target_scaling="series"``.
+
+    Only the first step of ``y`` is compared, so that a wide table costs one
+    pass per column.
+    """
+    first_step = target[:, :1]
+    for position in candidates:
+        if is_endogenous_future(data, series, first_step, [position]):
+            name = columns[position]
+            warnings.warn(
+                f"y holds the next values of column {name!r}, but the "
+                f"endogenous column is {endogenous!r} (endogenous=None takes "
+                f"the last column), so forecasts are de-normalised with y's "
+                f"own statistics (target_scaling='series'). Pass "
+                f"endogenous={name!r} to forecast {name!r} from its own "
+                "history, or set target_scaling explicitly to keep this set-up.",
+                UserWarning, stacklevel=3,
+            )
+            return
 
 
 def series_statistics(target: np.ndarray, codes: np.ndarray, n_series: int,

@@ -23,7 +23,12 @@ from ._params import check_int, check_option
 from ._persistence import PersistenceMixin
 from ._tag_embedding import build_tag_module, check_method_options, single_tag_table
 from ._tag_tables import SeriesTagTable, as_tensor
-from ._targets import check_sample_weight, is_endogenous_future, series_statistics
+from ._targets import (
+    check_sample_weight,
+    is_endogenous_future,
+    series_statistics,
+    warn_if_target_is_another_column,
+)
 from ._time_index import time_step
 from ._torch_utils import (
     PRECISIONS,
@@ -132,7 +137,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         next values. ``"series"``: with each series' mean and standard
         deviation of ``y`` in training, for any other target. ``"auto"``
         picks ``"window"`` when ``y`` matches the endogenous column's next
-        values on the training rows, else ``"series"``.
+        values on the training rows, else ``"series"``, with a warning when
+        ``y`` matches another column's next values instead (the endogenous
+        column left to its default by mistake).
     d_model, n_heads, e_layers, d_ff : int, default=128, 8, 1, 256
         Transformer width, attention heads, encoder layers, feed-forward width.
     dropout : float, default=0.1
@@ -367,6 +374,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         if scaling == "auto":
             scaling = "window" if is_endogenous_future(
                 data, series, target, layout.positions("endogenous")) else "series"
+            if scaling == "series" and self.mode == "MS" and self.endogenous is None:
+                warn_if_target_is_another_column(
+                    data, series, target, layout.columns, layout.endogenous[0],
+                    layout.positions("exogenous"))
         location, scale = series_statistics(target, series.codes,
                                             len(series.labels), n_endogenous)
         ends = series.full_window_ends(self.lookback)

@@ -1,6 +1,8 @@
 """TimeXerRegressor as a forecaster: known-future covariates without leakage,
 quantiles, forecasts past the end of the data, context rows and weights."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -216,3 +218,20 @@ def test_target_scaling_follows_what_y_is():
     other = TimeXerRegressor(**SMALL).fit(X, 1000 * X[["load"]].to_numpy() + 5e3)
     assert other.target_scaling_ == "series"
     assert abs(other.predict(X).mean() - 5e3) < 500  # in the units of y
+
+
+def test_target_of_a_column_that_is_not_endogenous_warns_and_names_it():
+    # y is the price's future, but the price is not the last column, so the
+    # default endogenous column is "load": a likely mistake, worth a warning.
+    X, y = make_forecast_frame(priced_frame(), "price", HORIZON)
+    X = X[["price", "forecast", "load"]]
+    with pytest.warns(UserWarning, match="endogenous='price'"):
+        model = TimeXerRegressor(**SMALL).fit(X, y)
+    assert model.target_scaling_ == "series"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        named = TimeXerRegressor(**SMALL, endogenous="price").fit(X, y)
+        explicit = TimeXerRegressor(**SMALL, target_scaling="series").fit(X, y)
+    assert not [w for w in caught if "endogenous=" in str(w.message)]
+    assert named.target_scaling_ == "window"
+    assert explicit.target_scaling_ == "series"
