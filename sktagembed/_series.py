@@ -76,6 +76,15 @@ class SeriesIndex:
         last[found] = self._row_at(last[found])
         return last
 
+    def next_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The row after each of ``rows`` in its series (original numbering);
+        -1 after a series' last row."""
+        later = self.position[rows] + 1
+        inside = later < self.stop[rows]
+        following = np.full(len(rows), -1, dtype=np.int64)
+        following[inside] = self._row_at(later[inside])
+        return following
+
     def sorted(self, data: np.ndarray) -> np.ndarray:
         """``data`` rows in storage order."""
         return data if self.order is None else data[self.order]

@@ -28,8 +28,8 @@ def is_endogenous_future(data: np.ndarray, series: SeriesIndex,
     """Whether ``target[t, j * H + k]`` equals the endogenous column ``j`` at
     row ``t + k + 1`` of the same series, wherever both are known.
 
-    ``data`` is in storage order (:meth:`SeriesIndex.sorted`); ``target``
-    by original row. False when nothing can be checked.
+    ``data`` and ``target`` are by original row. False when nothing can be
+    checked.
     """
     n_rows = target.shape[0]
     n_steps = target.shape[1] // len(endogenous)
@@ -59,23 +59,37 @@ def warn_if_target_is_another_column(data: np.ndarray, series: SeriesIndex,
     left to its default (the last column) by mistake, and the forecaster
     would quietly fall back on ``target_scaling="series"``.
 
-    Only the first step of ``y`` is compared, so that a wide table costs one
-    pass per column.
+    ``y``'s first step is compared with each column's next value on at most
+    about a million cells of evenly spaced rows, so that a long, wide table
+    costs little.
     """
-    first_step = target[:, :1]
-    for position in candidates:
-        if is_endogenous_future(data, series, first_step, [position]):
-            name = columns[position]
-            warnings.warn(
-                f"y holds the next values of column {name!r}, but the "
-                f"endogenous column is {endogenous!r} (endogenous=None takes "
-                f"the last column), so forecasts are de-normalised with y's "
-                f"own statistics (target_scaling='series'). Pass "
-                f"endogenous={name!r} to forecast {name!r} from its own "
-                "history, or set target_scaling explicitly to keep this set-up.",
-                UserWarning, stacklevel=3,
-            )
-            return
+    if not candidates:
+        return
+    first_step = target[:, 0]
+    rows = np.flatnonzero(np.isfinite(first_step))
+    following = series.next_rows(rows)
+    rows, following = rows[following >= 0], following[following >= 0]
+    max_rows = max(100, 1_000_000 // len(candidates))
+    if len(rows) > max_rows:
+        keep = np.linspace(0, len(rows) - 1, max_rows).astype(np.int64)
+        rows, following = rows[keep], following[keep]
+    truth = data[following][:, candidates].astype(np.float64)
+    value = first_step[rows, None]
+    both = np.isfinite(truth)
+    close = np.abs(value - truth) <= 1e-4 * np.maximum(np.abs(truth), 1.0)
+    checked = both.sum(axis=0)
+    matches = (checked > 0) & ((close & both).sum(axis=0) >= MATCH_SHARE * checked)
+    if matches.any():
+        name = columns[candidates[int(np.argmax(matches))]]
+        warnings.warn(
+            f"y holds the next values of column {name!r}, but the endogenous "
+            f"column is {endogenous!r} (endogenous=None takes the last "
+            f"column), so forecasts are de-normalised with y's own statistics "
+            f"(target_scaling='series'). Pass endogenous={name!r} to forecast "
+            f"{name!r} from its own history, or set target_scaling explicitly "
+            "to keep this set-up.",
+            UserWarning, stacklevel=3,
+        )
 
 
 def series_statistics(target: np.ndarray, codes: np.ndarray, n_series: int,

@@ -1,5 +1,7 @@
 """What the target is, and its per-series statistics."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from sktagembed._targets import (
     check_sample_weight,
     is_endogenous_future,
     series_statistics,
+    warn_if_target_is_another_column,
 )
 
 
@@ -47,6 +50,26 @@ def test_the_endogenous_future_is_recognised_in_panels_only_when_it_is_one():
     assert is_endogenous_future(data, series, y, [1])
     assert not is_endogenous_future(data, series, y * 2 + 1, [1])
     assert not is_endogenous_future(data, series, y, [0])
+
+
+def test_a_target_that_is_another_columns_future_is_named_in_a_panel():
+    rng = np.random.default_rng(1)
+    groups = np.repeat([0, 1, 2], 30)[rng.permutation(90)]  # interleaved
+    data = rng.normal(size=(90, 3)).astype(np.float32)
+    series = SeriesIndex.from_groups(groups, 90)
+    # Naive: y[t] = column "b" at the next row of t's series, by a loop.
+    y = np.full((90, 2), np.nan)
+    for group in range(3):
+        rows = np.flatnonzero(groups == group)
+        y[rows[:-1], 0] = data[rows[1:], 1]
+    columns = ["a", "b", "c"]
+    with pytest.warns(UserWarning, match="endogenous='b'"):
+        warn_if_target_is_another_column(data, series, y, columns, "c", [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Column "b" is not a candidate, or y is not its future.
+        warn_if_target_is_another_column(data, series, y, columns, "c", [0])
+        warn_if_target_is_another_column(data, series, y + 1, columns, "c", [0, 1])
 
 
 @pytest.mark.parametrize("weight, match", [
