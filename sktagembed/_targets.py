@@ -23,6 +23,20 @@ from .exceptions import InputValueError
 MATCH_SHARE = 0.99
 
 
+def _agreement(value: np.ndarray, truth: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Along the first axis: how many pairs are both known (checked), and how
+    many of those are equal up to float32 rounding (matched)."""
+    both = np.isfinite(value) & np.isfinite(truth)
+    close = np.abs(value - truth) <= 1e-4 * np.maximum(np.abs(truth), 1.0)
+    return both.sum(axis=0), (close & both).sum(axis=0)
+
+
+def _mostly_equal(checked: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    """Something could be checked, and at least ``MATCH_SHARE`` of it matched."""
+    return (checked > 0) & (matched >= MATCH_SHARE * checked)
+
+
 def is_endogenous_future(data: np.ndarray, series: SeriesIndex,
                          target: np.ndarray, endogenous: list[int]) -> bool:
     """Whether ``target[t, j * H + k]`` equals the endogenous column ``j`` at
@@ -35,19 +49,16 @@ def is_endogenous_future(data: np.ndarray, series: SeriesIndex,
     n_steps = target.shape[1] // len(endogenous)
     stored = series.sorted(data[:, endogenous])  # only these columns are copied
     position, stop = series.position, series.stop
-    matched = checked = 0
+    checked = matched = 0
     for j in range(len(endogenous)):
         for k in range(n_steps):
             later = position + k + 1
             inside = later < stop
             truth = np.full(n_rows, np.nan, dtype=np.float64)
             truth[inside] = stored[later[inside], j]
-            value = target[:, j * n_steps + k]
-            both = np.isfinite(truth) & np.isfinite(value)
-            checked += int(both.sum())
-            scale = np.maximum(np.abs(truth[both]), 1.0)
-            matched += int((np.abs(value[both] - truth[both]) <= 1e-4 * scale).sum())
-    return checked > 0 and matched >= MATCH_SHARE * checked
+            counts = _agreement(target[:, j * n_steps + k], truth)
+            checked, matched = checked + counts[0], matched + counts[1]
+    return bool(_mostly_equal(checked, matched))
 
 
 def warn_if_target_is_another_column(data: np.ndarray, series: SeriesIndex,
@@ -74,11 +85,7 @@ def warn_if_target_is_another_column(data: np.ndarray, series: SeriesIndex,
         keep = np.linspace(0, len(rows) - 1, max_rows).astype(np.int64)
         rows, following = rows[keep], following[keep]
     truth = data[following][:, candidates].astype(np.float64)
-    value = first_step[rows, None]
-    both = np.isfinite(truth)
-    close = np.abs(value - truth) <= 1e-4 * np.maximum(np.abs(truth), 1.0)
-    checked = both.sum(axis=0)
-    matches = (checked > 0) & ((close & both).sum(axis=0) >= MATCH_SHARE * checked)
+    matches = _mostly_equal(*_agreement(first_step[rows, None], truth))
     if matches.any():
         name = columns[candidates[int(np.argmax(matches))]]
         warnings.warn(
