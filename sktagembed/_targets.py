@@ -84,7 +84,7 @@ def warn_if_target_is_another_column(data: np.ndarray, series: SeriesIndex,
     if len(rows) > max_rows:
         keep = np.linspace(0, len(rows) - 1, max_rows).astype(np.int64)
         rows, following = rows[keep], following[keep]
-    truth = data[following][:, candidates].astype(np.float64)
+    truth = data[np.ix_(following, candidates)].astype(np.float64)
     matches = _mostly_equal(*_agreement(first_step[rows, None], truth))
     if matches.any():
         name = columns[candidates[int(np.argmax(matches))]]
