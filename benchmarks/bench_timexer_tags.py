@@ -67,6 +67,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     methods = [None, *args.methods.split(",")]
     params = {"lookback": 16, "patch_len": 8, "d_model": 32, "n_heads": 4,
+              "linear_skip": False,
               "d_ff": 64, "e_layers": 1, "max_epochs": args.epochs, "lr": 3e-3,
               "batch_size": 64, "patience": 0, "tag_embedding_dim": 8}
 

@@ -85,7 +85,8 @@ REGIMES = {
 CONFIGS = ["none", "identity", *METHODS, "sum+concat", "no exogenous", "ridge"]
 MODEL = {"lookback": 144, "patch_len": 24, "d_model": 64, "n_heads": 4,
          "e_layers": 1, "d_ff": 128, "batch_size": 64, "max_epochs": 8,
-         "lr": 1e-3, "patience": 3, "validation_fraction": 0.1}
+         "lr": 1e-3, "patience": 3, "validation_fraction": 0.1,
+         "linear_skip": False}
 TEST_FRACTION = 0.2
 
 

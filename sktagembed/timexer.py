@@ -145,6 +145,13 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     dropout : float, default=0.1
     use_norm : bool, default=True
         Per-window instance normalisation of the inputs.
+    linear_skip : bool, default=True
+        Add a linear map from the normalised windows straight to the
+        forecast (LSTNet's highway; zero at initialisation): each endogenous
+        variable's forecast reads its own look-back and every exogenous,
+        future and calendar window. A departure from the paper that helps
+        on modest data (``benchmarks/defaults_vs_ridge.py``); ``False`` is
+        TimeXer as published.
     max_epochs : int, default=10
     lr : float, default=1e-3
         Adam learning rate (the peak, with ``lr_schedule="cosine"``).
@@ -266,6 +273,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         d_ff=256,
         dropout=0.1,
         use_norm=True,
+        linear_skip=True,
         max_epochs=10,
         lr=1e-3,
         lr_schedule="cosine",
@@ -301,6 +309,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.d_ff = d_ff
         self.dropout = dropout
         self.use_norm = use_norm
+        self.linear_skip = linear_skip
         self.max_epochs = max_epochs
         self.lr = lr
         self.lr_schedule = lr_schedule
@@ -470,6 +479,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_option(self.lr_schedule, "lr_schedule", LR_SCHEDULES)
         check_option(self.precision, "precision", PRECISIONS)
         check_option(self.compile, "compile", [False, True])
+        check_option(self.linear_skip, "linear_skip", [False, True])
         if self.accelerate is not False and self.precision != "float32":
             raise InputValueError(
                 "With accelerate, set the precision through Accelerate: "
@@ -559,6 +569,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             tag_matrix=tag_matrix,
             series_tag_embedding=series_embedding,
             tag_combine=self.tag_combine,
+            linear_skip=self.linear_skip,
         )
 
     # -- predict --------------------------------------------------------------

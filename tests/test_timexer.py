@@ -40,6 +40,25 @@ def test_predict_gives_one_finite_row_per_input_row():
     assert model.endogenous_columns_ == ["target"]
 
 
+def test_linear_skip_learns_a_lagged_linear_relation_the_paper_model_misses():
+    # The target follows an exogenous column three steps later: its next
+    # value is one weight of the skip on that column's window.
+    rng = np.random.default_rng(0)
+    driver = rng.normal(size=400)
+    X = pd.DataFrame({"driver": driver, "noise": rng.normal(size=400),
+                      "target": np.r_[np.zeros(3), driver[:-3]]})
+    y = np.r_[X["target"].to_numpy()[1:], 0.0]
+    errors = {}
+    for skip in (False, True):
+        model = TimeXerRegressor(**{**SMALL, "lookback": 16, "max_epochs": 10,
+                                    "lr": 1e-2},
+                                 linear_skip=skip).fit(X[:-1], y[:-1])
+        assert any("skip" in name for name, _ in
+                   model.net_.module_.named_parameters()) == skip
+        errors[skip] = np.mean((model.predict(X)[16:-1] - y[16:-1]) ** 2)
+    assert errors[True] < 0.5 * errors[False], errors
+
+
 def test_multi_step_target():
     X, _ = series_frame()
     X2, y2 = make_forecast_frame(X, "target", horizon=4)
@@ -75,8 +94,8 @@ def tagged_panel(n_series, n_steps=64, n_vars=6, seed=0, group_seed=0):
 
     Variables are iid and group A is a random half of the columns, so nothing
     but the tags tells group A from group B: neither the series' statistics
-    nor the column positions (TimeXer's cross-attention treats exogenous
-    tokens as an unordered set anyway).
+    nor the column positions for TimeXer's cross-attention, which treats
+    exogenous tokens as an unordered set (the linear skip does not).
     """
     rng = np.random.default_rng(seed)
     names = [f"v{i}" for i in range(n_vars)]
@@ -94,8 +113,10 @@ def tagged_panel(n_series, n_steps=64, n_vars=6, seed=0, group_seed=0):
 def test_tag_aware_timexer_beats_plain_timexer_when_tags_carry_identity():
     X, y, groups, tags = tagged_panel(n_series=10)
     X_test, y_test, groups_test, _ = tagged_panel(n_series=4, seed=1)
+    # Without the linear skip: its per-column weights learn group A from the
+    # column positions, which are the same in every series here.
     params = {**SMALL, "max_epochs": 10, "lr": 1e-2, "d_model": 16, "patience": 0,
-              "feature_tags": tags}
+              "feature_tags": tags, "linear_skip": False}
     errors = {}
     for method in (None, "sum"):
         model = TimeXerRegressor(**params, tag_method=method)
@@ -138,6 +159,7 @@ def test_bad_input_names_what_is_wrong(change, match):
         ({"tag_method": "sum", "feature_tags": pd.DataFrame(
             {"t": [True, False]}, index=["x0", "x1"])}, r"\['x2'\]"),
         ({"tag_method": "bogus"}, "bogus"),
+        ({"linear_skip": "yes"}, "linear_skip"),
     ],
 )
 def test_bad_parameters_name_what_is_wrong(params, match):

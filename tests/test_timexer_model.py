@@ -238,3 +238,62 @@ def test_series_tags_join_every_endogenous_token():
         assert not torch.allclose(out, other)
         torch.testing.assert_close(
             out, model(endogenous, exogenous, series_tags=tags.to_sparse()))
+
+
+# -- linear skip --------------------------------------------------------------------
+
+
+def test_the_linear_skip_starts_at_zero_so_training_starts_from_timexer():
+    torch.manual_seed(0)
+    plain = small(n_calendar=2, n_future=1)
+    skipped = small(n_calendar=2, n_future=1, linear_skip=True)
+    missing = skipped.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert sorted(missing) == ["skip_own.bias", "skip_own.weight",
+                               "skip_shared.weight"]
+    inputs = (torch.randn(5, 24, 1), torch.randn(5, 24, 4), torch.randn(5, 24, 2),
+              torch.randn(5, 27, 1))
+    torch.testing.assert_close(skipped(*inputs), plain(*inputs))
+
+
+def test_the_linear_skip_is_a_linear_map_of_the_normalised_windows():
+    torch.manual_seed(0)
+    model = small(n_endogenous=2, n_calendar=1, n_future=1, linear_skip=True)
+    for parameter in [*model.skip_own.parameters(), *model.skip_shared.parameters()]:
+        torch.nn.init.normal_(parameter)
+    for parameter in model.head.parameters():  # silence the transformer path
+        torch.nn.init.zeros_(parameter)
+    endogenous, exogenous = torch.randn(3, 24, 2) * 2 + 1, torch.randn(3, 24, 4)
+    calendar, future = torch.rand(3, 24, 1) - 0.5, torch.randn(3, 27, 1) * 5
+    out = model(endogenous, exogenous, calendar, future).detach().numpy()
+
+    def standardise(x):
+        x = x.numpy().astype(np.float64)
+        mean = x.mean(axis=1, keepdims=True)
+        std = np.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
+        return (x - mean) / std, mean, std
+
+    own, mean, std = standardise(endogenous)
+    shared = np.concatenate([standardise(exogenous)[0].reshape(3, -1),
+                             calendar.numpy().reshape(3, -1),
+                             standardise(future)[0].reshape(3, -1)], axis=1)
+    w_own = model.skip_own.weight.detach().numpy()
+    w_shared = model.skip_shared.weight.detach().numpy()
+    for j in range(2):  # each endogenous variable: its own window + the rest
+        skip = (own[:, :, j] @ w_own.T + model.skip_own.bias.detach().numpy()
+                + shared @ w_shared.T)
+        np.testing.assert_allclose(out[:, :, j], skip * std[:, :, j] + mean[:, :, j],
+                                   rtol=1e-4, atol=1e-4)
+
+
+def test_the_linear_skip_keeps_affine_equivariance_and_quantile_order():
+    torch.manual_seed(0)
+    model = small(n_quantiles=3, median_index=1, linear_skip=True)
+    for parameter in [*model.skip_own.parameters(), *model.skip_shared.parameters()]:
+        torch.nn.init.normal_(parameter)
+    endogenous, exogenous = torch.randn(6, 24, 1), torch.randn(6, 24, 4)
+    base = model(endogenous, exogenous)
+    assert (base.diff(dim=-1) >= 0).all()
+    # Scales above 1: the 1e-5 under the standard deviation's root stays
+    # negligible for the skip's large random weights.
+    scaled = model(3.0 * endogenous + 5.0, 2.0 * exogenous - 2.0)
+    torch.testing.assert_close(scaled, 3.0 * base + 5.0, rtol=1e-4, atol=1e-4)

@@ -30,6 +30,11 @@ Beyond the paper, for forecasting as practitioners use it:
   linear embedding of each token's missing-value mask is added to it).
 - *quantiles*: the head predicts several quantile levels that never cross
   (the median, plus sums of positive steps above and below it).
+- *linear skip* (``linear_skip=True``): a linear map from the normalised
+  windows straight to the forecast, added to the head's output, as LSTNet's
+  highway. Each endogenous variable's forecast reads its own look-back and the
+  windows of every exogenous, future and calendar variable. Its weights start
+  at zero, so training starts from plain TimeXer; off by default here.
 """
 
 from __future__ import annotations
@@ -98,6 +103,9 @@ class TimeXer(nn.Module):
         then takes ``series_tags``.
     tag_combine : {"add", "concat"}, default="add"
         How tag embeddings join their tokens.
+    linear_skip : bool, default=False
+        Add a linear map from the normalised windows to the forecast (in the
+        normalised units, before de-normalisation), initialised at zero.
 
     Examples
     --------
@@ -134,6 +142,7 @@ class TimeXer(nn.Module):
         tag_matrix: Tensor | None = None,
         series_tag_embedding: TagEmbedding | None = None,
         tag_combine: str = "add",
+        linear_skip: bool = False,
     ) -> None:
         super().__init__()
         for name, value in (("lookback", lookback), ("horizon", horizon),
@@ -216,6 +225,15 @@ class TimeXer(nn.Module):
             self.register_buffer("tag_weights", bags.per_sample_weights.float())
         self.series_tags = (None if series_tag_embedding is None else
                             TagTokens(series_tag_embedding, d_model, tag_combine))
+        self.linear_skip = bool(linear_skip)
+        if self.linear_skip:
+            n_shared = (lookback * (n_exogenous + n_calendar)
+                        + (lookback + horizon) * n_future)
+            self.skip_own = nn.Linear(lookback, horizon)
+            self.skip_shared = nn.Linear(n_shared, horizon, bias=False)
+            for layer in (self.skip_own, self.skip_shared):
+                nn.init.zeros_(layer.weight)
+            nn.init.zeros_(self.skip_own.bias)
 
     @property
     def n_tokens(self) -> int:
@@ -270,8 +288,11 @@ class TimeXer(nn.Module):
             tokens = self._with_series_tags(tokens, _as_bags(series_tags), batch)
         tokens = self.embedding_dropout(tokens)
 
+        future_missing = None
+        if self.n_future:
+            future, future_missing, _, _ = _prepare(future, self.use_norm)
         variates = self._variate_tokens(exogenous, exogenous_missing, calendar,
-                                        future, batch)
+                                        future, future_missing, batch)
         for layer in self.layers:
             tokens = layer(tokens, variates, self.n_endogenous)
         tokens = self.final_norm(tokens)
@@ -279,12 +300,29 @@ class TimeXer(nn.Module):
         flat = tokens.reshape(batch, self.n_endogenous, -1)
         out = self.head_dropout(self.head(flat))
         out = out.view(batch, self.n_endogenous, self.horizon, self.n_quantiles)
-        out = _ordered_quantiles(out, self.median_index).transpose(1, 2)
+        out = _ordered_quantiles(out, self.median_index)
+        if self.linear_skip:
+            out = out + self._skip(endogenous, exogenous, calendar,
+                                   future).unsqueeze(-1)
+        out = out.transpose(1, 2)
         if target_scale is not None:
             out = out * target_scale.unsqueeze(-1) + target_location.unsqueeze(-1)
         elif self.use_norm:
             out = out * std.unsqueeze(-1) + mean.unsqueeze(-1)
         return out.squeeze(-1) if self.n_quantiles == 1 else out
+
+    def _skip(self, endogenous: Tensor, exogenous: Tensor,
+              calendar: Tensor | None, future: Tensor | None) -> Tensor:
+        """The linear skip, ``(batch, n_endogenous, horizon)``: each
+        endogenous variable's own window, plus the other variables' windows
+        (shared by every endogenous variable)."""
+        batch = endogenous.shape[0]
+        out = self.skip_own(endogenous.transpose(1, 2))
+        shared = [x.reshape(batch, -1) for x in (exogenous, calendar, future)
+                  if x is not None and x.shape[-1]]
+        if shared:
+            out = out + self.skip_shared(torch.cat(shared, dim=1)).unsqueeze(1)
+        return out
 
     def _patches(self, x: Tensor, batch: int) -> Tensor:
         return x.transpose(1, 2).reshape(
@@ -297,7 +335,7 @@ class TimeXer(nn.Module):
 
     def _variate_tokens(self, exogenous: Tensor, missing: Tensor | None,
                         calendar: Tensor | None, future: Tensor | None,
-                        batch: int) -> Tensor:
+                        future_missing: Tensor | None, batch: int) -> Tensor:
         """One token per exogenous, future and calendar variable, with tags."""
         series = exogenous
         if calendar is not None:
@@ -312,7 +350,6 @@ class TimeXer(nn.Module):
             masks = self.variate_missing(missing.transpose(1, 2))
             variates = variates + F.pad(masks, (0, 0, 0, self.n_calendar))
         if self.n_future:
-            future, future_missing, _, _ = _prepare(future, self.use_norm)
             future_tokens = self.future_embedding(future.transpose(1, 2))
             if self.missing_embedding and future_missing is not None:
                 future_tokens = future_tokens + self.future_missing(
