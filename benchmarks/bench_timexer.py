@@ -56,7 +56,7 @@ from sktagembed import TimeXerRegressor
 from sktagembed.allocator import adapt_heap_to_training
 
 NP_CONFIG = {"lookback": 168, "patch_len": 24, "d_model": 512, "e_layers": 3,
-             "d_ff": 512, "n_heads": 8}
+             "d_ff": 512, "n_heads": 8, "linear_skip": False}
 
 
 class StopAfter(Callback):
