@@ -145,13 +145,17 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     dropout : float, default=0.1
     use_norm : bool, default=True
         Per-window instance normalisation of the inputs.
-    linear_skip : bool, default=True
+    linear_skip : {"auto", True, False}, default="auto"
         Add a linear map from the normalised windows straight to the
         forecast (LSTNet's highway; zero at initialisation): each endogenous
         variable's forecast reads its own look-back and every exogenous,
         future and calendar window. A departure from the paper that helps
         on modest data (``benchmarks/defaults_vs_ridge.py``); ``False`` is
-        TimeXer as published.
+        TimeXer as published. ``"auto"``: on, unless ``feature_tags`` or
+        ``series_tags`` is given (whatever ``tag_method``, so that a search
+        over it compares like with like): the skip's per-column weights
+        learn around the tags, and cut the gain of series tags on unseen
+        series (see the user guide's "The linear skip").
     max_epochs : int, default=10
     lr : float, default=1e-3
         Adam learning rate (the peak, with ``lr_schedule="cosine"``).
@@ -211,6 +215,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         The levels ``predict_quantiles`` returns.
     target_scaling_ : {"window", "series"}
         How forecasts return to the units of ``y``.
+    linear_skip_ : bool
+        Whether the model has the linear skip (``linear_skip`` resolved).
     series_ids_ : ndarray
         The series seen in training.
     tag_names_ : list of str or None
@@ -273,7 +279,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         d_ff=256,
         dropout=0.1,
         use_norm=True,
-        linear_skip=True,
+        linear_skip="auto",
         max_epochs=10,
         lr=1e-3,
         lr_schedule="cosine",
@@ -454,6 +460,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                                  sorted(float(q) for q in set(self.quantiles)))
         self._levels = levels
         self.target_scaling_ = scaling
+        self.linear_skip_ = module.linear_skip
         self.series_ids_ = series.labels
         self._series_context = context
         self.tag_names_ = layout.tag_names
@@ -479,7 +486,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_option(self.lr_schedule, "lr_schedule", LR_SCHEDULES)
         check_option(self.precision, "precision", PRECISIONS)
         check_option(self.compile, "compile", [False, True])
-        check_option(self.linear_skip, "linear_skip", [False, True])
+        check_option(self.linear_skip, "linear_skip", ["auto", False, True])
         if self.accelerate is not False and self.precision != "float32":
             raise InputValueError(
                 "With accelerate, set the precision through Accelerate: "
@@ -529,6 +536,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         return AcceleratedNet, {"accelerator": accelerator,
                                 "device": str(accelerator.device)}
 
+    def _linear_skip(self) -> bool:
+        if self.linear_skip == "auto":
+            return self.feature_tags is None and self.series_tags is None
+        return bool(self.linear_skip)
+
     def _build_module(self, layout: ColumnLayout, horizon: int,
                       levels: list[float], series_table, has_missing: bool,
                       rng) -> TimeXer:
@@ -569,7 +581,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             tag_matrix=tag_matrix,
             series_tag_embedding=series_embedding,
             tag_combine=self.tag_combine,
-            linear_skip=self.linear_skip,
+            linear_skip=self._linear_skip(),
         )
 
     # -- predict --------------------------------------------------------------

@@ -33,12 +33,9 @@ def tagged_panel(n_series=10, n_steps=64, n_vars=6, seed=0):
 @pytest.fixture(scope="module")
 def fitted():
     X, y, groups, tags = tagged_panel()
-    # Without the linear skip, whose per-column weights would find the group
-    # from the column positions: the tokens' tags are then the only way.
     model = TimeXerRegressor(lookback=8, patch_len=4, d_model=16, n_heads=2,
                              d_ff=16, max_epochs=10, lr=1e-2, patience=0,
-                             batch_size=16, feature_tags=tags, random_state=0,
-                             linear_skip=False)
+                             batch_size=16, feature_tags=tags, random_state=0)
     return model.fit(X, y, groups=groups), tags
 
 

@@ -59,6 +59,26 @@ def test_linear_skip_learns_a_lagged_linear_relation_the_paper_model_misses():
     assert errors[True] < 0.5 * errors[False], errors
 
 
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, True),
+        ({"feature_tags": "tags"}, False),
+        ({"feature_tags": "tags", "tag_method": None}, False),
+        ({"feature_tags": "tags", "linear_skip": True}, True),
+        ({"linear_skip": False}, False),
+    ],
+)
+def test_linear_skip_auto_is_off_when_tags_are_given(params, expected):
+    X, y = series_frame()
+    if params.get("feature_tags") == "tags":
+        params = {**params, "feature_tags": exogenous_tags()}
+    model = TimeXerRegressor(**{**SMALL, "max_epochs": 1}, **params).fit(X, y)
+    assert model.linear_skip_ is expected
+    assert model.net_.module_.linear_skip is expected
+    assert model.get_params()["linear_skip"] == params.get("linear_skip", "auto")
+
+
 def test_multi_step_target():
     X, _ = series_frame()
     X2, y2 = make_forecast_frame(X, "target", horizon=4)
@@ -113,10 +133,9 @@ def tagged_panel(n_series, n_steps=64, n_vars=6, seed=0, group_seed=0):
 def test_tag_aware_timexer_beats_plain_timexer_when_tags_carry_identity():
     X, y, groups, tags = tagged_panel(n_series=10)
     X_test, y_test, groups_test, _ = tagged_panel(n_series=4, seed=1)
-    # Without the linear skip: its per-column weights learn group A from the
-    # column positions, which are the same in every series here.
+    # With feature_tags given, linear_skip="auto" leaves the skip out of both.
     params = {**SMALL, "max_epochs": 10, "lr": 1e-2, "d_model": 16, "patience": 0,
-              "feature_tags": tags, "linear_skip": False}
+              "feature_tags": tags}
     errors = {}
     for method in (None, "sum"):
         model = TimeXerRegressor(**params, tag_method=method)
@@ -371,7 +390,8 @@ def test_tag_method_auto_uses_sum_and_none_is_the_plain_baseline():
     assert list(auto.tag_embeddings_.index) == ["price", "volume"]
     baseline = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
                                 tag_method=None).fit(X, y)
-    plain = TimeXerRegressor(**SMALL).fit(X, y)
+    # Tags given turn linear_skip="auto" off: plain TimeXer is without it.
+    plain = TimeXerRegressor(**SMALL, linear_skip=False).fit(X, y)
     assert baseline.net_.module_.tag_embedding is None
     assert baseline.tag_embeddings_ is None
     np.testing.assert_array_equal(baseline.predict(X), plain.predict(X))
