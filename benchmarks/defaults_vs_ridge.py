@@ -8,14 +8,20 @@ window (the 168 x 3 values of a row's window). Both see the same windows; the
 test forecasts read the rows before them as history. Prints the test MSE of
 each (TimeXer over ``--seeds``) and the ratio.
 
+``--offset 2000`` moves the 9,000 rows 2,000 rows back, away from the test
+rows, to choose settings on; ``--set KEY=VALUE`` changes a parameter from
+its default (``--set linear_skip=False`` is the model before the linear
+skip; ``--set quantiles=[0.1,0.5,0.9]`` scores the median).
+
 Run: ``python benchmarks/defaults_vs_ridge.py [--market NP PJM] [--seeds 0 1 2]
-[--threads 2]``
+[--threads 2] [--offset 0] [--set KEY=VALUE ...]``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from ast import literal_eval
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +35,14 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 LOOKBACK, HORIZON, N_ROWS, N_TRAIN = 168, 24, 9000, 7000
 
 
-def market_frame(name: str) -> pd.DataFrame:
+def market_frame(name: str, offset: int = 0) -> pd.DataFrame:
+    """The ``N_ROWS`` rows ending ``offset`` rows before the end, standardised
+    with their first ``N_TRAIN`` rows' statistics."""
     frame = pd.read_csv(DATA / f"{name}.csv")
     frame.columns = [c.strip() for c in frame.columns]
     frame = frame.set_index(pd.to_datetime(frame.pop("date"),
                                            format="%Y/%m/%d %H:%M"))
-    frame = frame.iloc[-N_ROWS:]
+    frame = frame.iloc[len(frame) - N_ROWS - offset:len(frame) - offset]
     head = frame.iloc[:N_TRAIN]
     return (frame - head.mean()) / head.std()
 
@@ -44,8 +52,9 @@ def flat_windows(X: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return values[rows[:, None] + np.arange(1 - LOOKBACK, 1)].reshape(len(rows), -1)
 
 
-def run(name: str, seeds: list[int]) -> list[dict]:
-    X, y = make_forecast_frame(market_frame(name), "OT", HORIZON)
+def run(name: str, seeds: list[int], offset: int = 0,
+        params: dict | None = None) -> list[dict]:
+    X, y = make_forecast_frame(market_frame(name, offset), "OT", HORIZON)
     target = y.to_numpy()
     position = np.arange(len(X))
     train = position + HORIZON < N_TRAIN
@@ -56,13 +65,15 @@ def run(name: str, seeds: list[int]) -> list[dict]:
                                - target[test]) ** 2))
     rows = [{"market": name, "model": "Ridge(1.0)", "test MSE": ridge_mse,
              "ratio": 1.0, "fit s": None}]
+    label = ", ".join(f"{k}={v}" for k, v in (params or {}).items()) or "defaults"
     for seed in seeds:
         start = time.perf_counter()
-        model = TimeXerRegressor(LOOKBACK, patch_len=24, random_state=seed)
+        model = TimeXerRegressor(LOOKBACK, patch_len=24, random_state=seed,
+                                 **(params or {}))
         model.fit(X[train], y[train])
         seconds = time.perf_counter() - start
         mse = float(np.mean((model.predict(X)[test] - target[test]) ** 2))
-        rows.append({"market": name, "model": f"TimeXer defaults, seed {seed}",
+        rows.append({"market": name, "model": f"TimeXer {label}, seed {seed}",
                      "test MSE": mse, "ratio": mse / ridge_mse,
                      "fit s": round(seconds), "epochs": len(model.net_.history)})
         print(pd.DataFrame(rows[-1:]).to_string(index=False, header=False),
@@ -70,21 +81,43 @@ def run(name: str, seeds: list[int]) -> list[dict]:
     return rows
 
 
-def market_arguments(description: str) -> argparse.Namespace:
-    """``--market``, ``--seeds`` and ``--threads`` (applied to torch)."""
+def market_arguments(description: str, settings: bool = False
+                     ) -> argparse.Namespace:
+    """``--market``, ``--seeds`` and ``--threads`` (applied to torch); with
+    ``settings``, also ``--offset`` and ``--set`` (parsed into a dict)."""
     parser = argparse.ArgumentParser(description=description)
+    if settings:
+        parser.add_argument("--offset", type=int, default=0,
+                            help="end the rows this many rows before the data's end")
+        parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                            help="parameters other than the defaults")
     parser.add_argument("--market", nargs="+", default=["NP", "PJM"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
+    if settings:
+        args.set = {key: _value(text) for key, text in
+                    (item.split("=", 1) for item in args.set)}
+        unknown = set(args.set) - set(TimeXerRegressor().get_params())
+        if unknown:
+            parser.error(f"--set: not TimeXerRegressor parameters: {sorted(unknown)}")
     if args.threads:
         torch.set_num_threads(args.threads)
     return args
 
 
+def _value(text: str):
+    """A Python literal (``False``, ``0.1``, ``[0.1, 0.9]``), else the text."""
+    try:
+        return literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def main() -> None:
-    args = market_arguments(__doc__.splitlines()[0])
-    rows = [row for name in args.market for row in run(name, args.seeds)]
+    args = market_arguments(__doc__.splitlines()[0], settings=True)
+    rows = [row for name in args.market
+            for row in run(name, args.seeds, args.offset, args.set)]
     print(pd.DataFrame(rows).to_string(index=False, float_format="%.4f"))
 
 
