@@ -36,6 +36,8 @@ class ForecastLoss(nn.Module):
     def forward(self, prediction: Tensor, truth: dict[str, Tensor]) -> Tensor:
         target, weight, scale = truth["target"], truth["weight"], truth["scale"]
         if self.quantile:
+            if prediction.dim() == target.dim():  # one level: no level axis
+                prediction = prediction.unsqueeze(-1)
             error = (target.unsqueeze(-1) - prediction) / scale.unsqueeze(-1)
             loss = torch.maximum(self.levels * error, (self.levels - 1) * error)
             loss = loss.mean(dim=-1)

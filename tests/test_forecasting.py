@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
 
@@ -124,6 +125,21 @@ def test_quantiles_never_cross_and_predict_gives_the_median():
     median = model.predict(X)
     assert median.shape == (len(X), HORIZON)
     assert ((q[..., 1] <= median) & (median <= q[..., 2])).all()
+
+
+def test_the_median_alone_trains_with_the_absolute_error():
+    model, X, y = fitted(quantiles=[0.5])
+    q = model.predict_quantiles(X)
+    assert q.shape == (len(X), HORIZON, 1)
+    np.testing.assert_array_equal(q[..., 0], model.predict(X))
+    # The training loss is the pinball loss at 0.5: half the absolute error.
+    loss = model.net_.criterion_
+    target = torch.randn(4, HORIZON, 1)
+    prediction = torch.randn(4, HORIZON, 1)
+    truth = {"target": target, "weight": torch.ones_like(target),
+             "scale": torch.ones(4, 1, 1)}
+    torch.testing.assert_close(loss(prediction, truth),
+                               0.5 * (prediction - target).abs().mean())
 
 
 def test_point_models_have_no_quantiles_to_predict():
