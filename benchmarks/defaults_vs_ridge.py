@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from ast import literal_eval
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from _settings import add_set_argument, parsed_settings
 from sklearn.linear_model import Ridge
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
@@ -89,29 +89,16 @@ def market_arguments(description: str, settings: bool = False
     if settings:
         parser.add_argument("--offset", type=int, default=0,
                             help="end the rows this many rows before the data's end")
-        parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                            help="parameters other than the defaults")
+        add_set_argument(parser, "parameters other than the defaults")
     parser.add_argument("--market", nargs="+", default=["NP", "PJM"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     if settings:
-        args.set = {key: _value(text) for key, text in
-                    (item.split("=", 1) for item in args.set)}
-        unknown = set(args.set) - set(TimeXerRegressor().get_params())
-        if unknown:
-            parser.error(f"--set: not TimeXerRegressor parameters: {sorted(unknown)}")
+        args.set = parsed_settings(parser, args.set)
     if args.threads:
         torch.set_num_threads(args.threads)
     return args
-
-
-def _value(text: str):
-    """A Python literal (``False``, ``0.1``, ``[0.1, 0.9]``), else the text."""
-    try:
-        return literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
 
 
 def main() -> None:

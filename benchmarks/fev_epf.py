@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from _settings import add_set_argument, parsed_settings
 from scipy.stats import norm
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
@@ -193,15 +194,6 @@ def evaluate(name: str, args: argparse.Namespace) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _value(text: str):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return {"True": True, "False": False, "None": None}.get(text, text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--market", nargs="+", default=["NP", "PJM"],
@@ -212,12 +204,10 @@ def main() -> None:
     parser.add_argument("--split", choices=["test", "dev"], default="test")
     parser.add_argument("--data-dir", type=Path, default=DATA)
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="override TIMEXER settings, for --split dev trials "
+    add_set_argument(parser, "override TIMEXER settings, for --split dev trials "
                              "(e.g. --set lookback=336 max_epochs=20)")
     args = parser.parse_args()
-    args.set = {key: _value(text) for key, text in
-                (item.split("=", 1) for item in args.set)}
+    args.set = parsed_settings(parser, args.set)
     if args.set and args.split == "test":
         parser.error("--set is for --split dev: the test windows are scored with "
                      "the settings fixed in TIMEXER")

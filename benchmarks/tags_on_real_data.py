@@ -44,12 +44,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from ast import literal_eval
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from _settings import add_set_argument, parsed_settings
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.preprocessing import StandardScaler
@@ -247,17 +247,10 @@ def main() -> None:
                         help="rank the tags of this configuration instead")
     parser.add_argument("--figures", default=None,
                         help="folder for the importance and map figures")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="override a MODEL setting for every configuration "
+    add_set_argument(parser, "override a MODEL setting for every configuration "
                              "(e.g. --set use_norm=False)")
     args = parser.parse_args()
-    for key, text in (item.split("=", 1) for item in args.set):
-        if key not in TimeXerRegressor().get_params():
-            parser.error(f"--set: {key} is not a TimeXerRegressor parameter")
-        try:
-            MODEL[key] = literal_eval(text)
-        except (ValueError, SyntaxError):
-            MODEL[key] = text  # a word: "window", "cosine"
+    MODEL.update(parsed_settings(parser, args.set))
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.importance:
