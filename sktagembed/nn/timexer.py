@@ -321,7 +321,12 @@ class TimeXer(nn.Module):
         shared = [x.reshape(batch, -1) for x in (exogenous, calendar, future)
                   if x is not None and x.shape[-1]]
         if shared:
-            out = out + self.skip_shared(torch.cat(shared, dim=1)).unsqueeze(1)
+            # A product per part rather than one of their concatenation, which
+            # would be a copy of the windows kept for the backward pass.
+            weights = self.skip_shared.weight.split([x.shape[1] for x in shared],
+                                                    dim=1)
+            out = out + sum(F.linear(x, w) for x, w in
+                            zip(shared, weights, strict=True)).unsqueeze(1)
         return out
 
     def _patches(self, x: Tensor, batch: int) -> Tensor:
