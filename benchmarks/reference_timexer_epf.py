@@ -14,8 +14,8 @@ become empty modules, and ``numpy.Inf`` (gone in NumPy 2) is aliased to
 ``numpy.inf`` for its early stopping.
 
 Run (from anywhere): ``python benchmarks/reference_timexer_epf.py
-/path/to/TimeXer --market NP [--threads 1]``. Tens of minutes per epoch on
-a 2-core CPU.
+/path/to/TimeXer --market NP [--threads 1] [--epochs 10]``. Tens of
+minutes per epoch on a 2-core CPU.
 """
 
 from __future__ import annotations
@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("checkout", type=Path, help="a thuml/TimeXer checkout")
     parser.add_argument("--market", choices=sorted(MARKET_ARGUMENTS), default="NP")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=10,
+                        help="its --train_epochs (the script's own: 10)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -93,7 +95,7 @@ def main() -> None:
         "--d_model", "512", "--itr", "1",
         # Its default of 10 loader processes only competes for 2 cores.
         "--num_workers", "0",
-        *MARKET_ARGUMENTS[args.market],
+        *MARKET_ARGUMENTS[args.market], "--train_epochs", str(args.epochs),
     ]
     runpy.run_path("run.py", run_name="__main__")
 
