@@ -51,9 +51,13 @@ def market_frame(name: str, offset: int = 0) -> pd.DataFrame:
     return (frame - head.mean()) / head.std()
 
 
+def windows_of(X: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """The look-back window ending at each row, ``(n_rows, LOOKBACK, n_vars)``."""
+    return X.to_numpy()[rows[:, None] + np.arange(1 - LOOKBACK, 1)]
+
+
 def flat_windows(X: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    values = X.to_numpy()
-    return values[rows[:, None] + np.arange(1 - LOOKBACK, 1)].reshape(len(rows), -1)
+    return windows_of(X, rows).reshape(len(rows), -1)
 
 
 def normalised_windows(X: pd.DataFrame, rows: np.ndarray, target: str
@@ -61,7 +65,7 @@ def normalised_windows(X: pd.DataFrame, rows: np.ndarray, target: str
     """Windows normalised per variable as TimeXer does (population standard
     deviation, 1e-5 added to the variance), flattened, with the target
     column's window mean and standard deviation, each of shape (n_rows, 1)."""
-    windows = X.to_numpy()[rows[:, None] + np.arange(1 - LOOKBACK, 1)]
+    windows = windows_of(X, rows)
     mean = windows.mean(axis=1, keepdims=True)
     std = np.sqrt(windows.var(axis=1, keepdims=True) + 1e-5)
     column = X.columns.get_loc(target)
