@@ -36,7 +36,11 @@ def fitted():
     model = TimeXerRegressor(lookback=8, patch_len=4, d_model=16, n_heads=2,
                              d_ff=16, max_epochs=10, lr=1e-2, patience=0,
                              batch_size=16, feature_tags=tags, random_state=0)
-    return model.fit(X, y, groups=groups), tags
+    model.fit(X, y, groups=groups)
+    # The tags must be the only route to a column's group: the linear skip's
+    # per-column weights would find it from the column positions.
+    assert model.linear_skip_ is False
+    return model, tags
 
 
 def test_the_tag_that_tells_the_groups_apart_matters_and_noise_does_not(fitted):
