@@ -5,8 +5,9 @@ and the price ``OT``): chronological 70/10/20 split, a ``StandardScaler`` fitted
 on the training rows, look-back 168, horizon 24, MS mode, calendar tokens,
 the paper's hyperparameters for each market (NP: 3 layers, d_model 512, d_ff 512,
 batch 4; PJM: 3 layers, d_model 512, d_ff 2048, batch 16; patch 24, Adam 1e-4
-halved every epoch, 10 epochs, early stopping with patience 3), and MSE/MAE of
-the scaled price over every test window. The exogenous series are read over
+for two epochs then halved every epoch, as the reference code, 10 epochs,
+early stopping with patience 3), and MSE/MAE of the scaled price over every
+test window. The exogenous series are read over
 the look-back only, as in the paper (no known-future covariates).
 
 Missing values (``--drop-exogenous 0.1 --drop-price 0.1``): that share of

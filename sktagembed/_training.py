@@ -154,14 +154,29 @@ class WarmupCosine:
         return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+class HalvingAfterSecondEpoch:
+    """Learning-rate factor of an epoch (0-based): 1 for the first two
+    epochs, then halved at the end of every epoch (picklable, for
+    :class:`torch.optim.lr_scheduler.LambdaLR`).
+
+    The reference TimeXer's ``lradj="type1"``: its ``adjust_learning_rate``
+    runs after epoch ``k`` (1-based) with the factor ``0.5 ** (k - 1)``, so the
+    first halving takes effect in the third epoch.
+    """
+
+    def __call__(self, epoch: int) -> float:
+        return 0.5 ** max(epoch - 1, 0)
+
+
 def learning_rate_schedule(kind: str, max_epochs: int,
                            steps_per_epoch: int) -> LRScheduler:
     """The callback of a learning-rate schedule: ``"cosine"`` (warm-up over
     5% of the steps, then a cosine decay, stepped every batch) or
-    ``"halving"`` (halved after every epoch)."""
+    ``"halving"`` (two epochs at the full rate, then halved after every
+    epoch, as the reference TimeXer)."""
     if kind == "halving":
-        return LRScheduler(policy=torch.optim.lr_scheduler.StepLR, step_size=1,
-                           gamma=0.5)
+        return LRScheduler(policy=torch.optim.lr_scheduler.LambdaLR,
+                           lr_lambda=HalvingAfterSecondEpoch())
     total = max_epochs * steps_per_epoch
     return LRScheduler(policy=torch.optim.lr_scheduler.LambdaLR,
                        lr_lambda=WarmupCosine(total, math.ceil(0.05 * total)),

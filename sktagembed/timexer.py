@@ -162,8 +162,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     lr_schedule : {"cosine", "halving"}, default="cosine"
         ``"cosine"``: a linear warm-up over the first 5% of the training
         steps, then a cosine decay to zero at the last step, whatever the
-        data size. ``"halving"``: halve after every epoch (the paper's
-        schedule, tuned for about 10,000 steps an epoch).
+        data size. ``"halving"``: two epochs at ``lr``, then halve after
+        every epoch (the reference TimeXer's schedule, tuned for about 10,000
+        steps an epoch).
     batch_size : int, default=32
     patience : int, default=3
         With a validation set, early stopping on its loss, restoring the

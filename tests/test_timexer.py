@@ -96,6 +96,47 @@ def test_same_random_state_is_deterministic():
     assert not np.allclose(first, other)
 
 
+def learning_rates_of_each_step(monkeypatch, **params):
+    """Fit, recording Adam's learning rate at every optimiser step."""
+    seen = []
+    step = torch.optim.Adam.step
+
+    def recording_step(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    X, y = series_frame()
+    TimeXerRegressor(**{**SMALL, **params}).fit(X, y)
+    return np.array(seen)
+
+
+def test_halving_schedule_is_the_reference_timexers(monkeypatch):
+    lr, n_epochs = 1e-2, 5
+    seen = learning_rates_of_each_step(monkeypatch, lr=lr, max_epochs=n_epochs,
+                                       lr_schedule="halving")
+    # The reference's loop: train an epoch, then adjust_learning_rate(epoch + 1)
+    # with lradj "type1", which sets lr * 0.5 ** (epoch + 1 - 1).
+    expected, current = [], lr
+    for epoch in range(n_epochs):
+        expected.append(current)
+        current = lr * 0.5 ** epoch
+    steps = len(seen) // n_epochs
+    np.testing.assert_allclose(seen, np.repeat(expected, steps))
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero(monkeypatch):
+    lr = 1e-2
+    seen = learning_rates_of_each_step(monkeypatch, lr=lr, max_epochs=4,
+                                       lr_schedule="cosine")
+    total = len(seen)
+    warmup = int(np.ceil(0.05 * total))
+    assert warmup >= 1
+    np.testing.assert_allclose(seen[:warmup], lr * np.arange(1, warmup + 1) / warmup)
+    progress = np.arange(total - warmup) / (total - warmup)
+    np.testing.assert_allclose(seen[warmup:], lr * 0.5 * (1 + np.cos(np.pi * progress)))
+
+
 def test_panel_by_groups_and_by_group_column_agree():
     X, y = series_frame(n_rows=90)
     groups = np.repeat(["a", "b", "c"], 30)
