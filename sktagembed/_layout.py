@@ -177,6 +177,24 @@ class ColumnLayout:
         position = {name: i for i, name in enumerate(self.columns)}
         return [position[c] for c in getattr(self, role)]
 
+    def level_statistics(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of each endogenous, exogenous and
+        future column of ``data`` (in that order; missing values left out),
+        as float32 arrays; 0 and 1 for a column without values or spread."""
+        positions = [*self.positions("endogenous"), *self.positions("exogenous"),
+                     *self.positions("future")]
+        location = np.zeros(len(positions), dtype=np.float32)
+        scale = np.ones(len(positions), dtype=np.float32)
+        for i, position in enumerate(positions):
+            column = data[:, position]
+            column = column[~np.isnan(column)].astype(np.float64)
+            if len(column):
+                location[i] = column.mean()
+                spread = column.std()
+                if spread > 0:
+                    scale[i] = spread
+        return location, scale
+
     def column_index(self, device) -> dict[str, Tensor | slice]:
         """Positions of each role's columns in the data: a slice where they
         are adjacent (the usual case), else an index tensor."""

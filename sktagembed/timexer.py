@@ -146,10 +146,13 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     use_norm : bool, default=True
         Per-window instance normalisation of the inputs.
     linear_skip : {"auto", True, False}, default="auto"
-        Add a linear map from the normalised windows straight to the
-        forecast (LSTNet's highway; zero at initialisation): each endogenous
+        Add a linear map from the windows straight to the forecast
+        (LSTNet's highway; zero at initialisation): each endogenous
         variable's forecast reads its own look-back and every exogenous,
-        future and calendar window. A departure from the paper that helps
+        future and calendar window, normalised as TimeXer sees them and,
+        to keep the levels that normalisation removes, standardised with
+        the training data's mean and standard deviation of each column. A
+        departure from the paper that helps
         on modest data (``benchmarks/defaults_vs_ridge.py``); ``False`` is
         TimeXer as published. ``"auto"``: on, unless ``feature_tags`` or
         ``series_tags`` is given (whatever ``tag_method``, so that a search
@@ -416,7 +419,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         with seeded_torch(seed, device):
             # min propagates NaN: a scan without a mask the size of the data.
             module = self._build_module(layout, horizon, levels, series_table,
-                                        bool(np.isnan(np.min(data))), rng)
+                                        bool(np.isnan(np.min(data))), rng,
+                                        layout.level_statistics(data))
             dataset = context.source(data, series, layout, self.lookback, horizon,
                                      device)
             target_tensor = torch.from_numpy(target.astype(np.float32)).to(device)
@@ -544,7 +548,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _build_module(self, layout: ColumnLayout, horizon: int,
                       levels: list[float], series_table, has_missing: bool,
-                      rng) -> TimeXer:
+                      rng, level_statistics: tuple[np.ndarray, np.ndarray]
+                      ) -> TimeXer:
         method = self._tag_method()
         options = dict(self.tag_options or {})
         if method == "hierarchical":
@@ -561,6 +566,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         if series_table is not None:
             series_embedding = tag_module(series_table.matrix,
                                           series_table.tag_names)
+        linear_skip = self._linear_skip()
+        location, scale = level_statistics
         return TimeXer(
             self.lookback,
             horizon,
@@ -582,7 +589,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             tag_matrix=tag_matrix,
             series_tag_embedding=series_embedding,
             tag_combine=self.tag_combine,
-            linear_skip=self._linear_skip(),
+            linear_skip=linear_skip,
+            level_location=torch.from_numpy(location) if linear_skip else None,
+            level_scale=torch.from_numpy(scale) if linear_skip else None,
         )
 
     # -- predict --------------------------------------------------------------

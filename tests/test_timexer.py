@@ -59,6 +59,30 @@ def test_linear_skip_learns_a_lagged_linear_relation_the_paper_model_misses():
     assert errors[True] < 0.5 * errors[False], errors
 
 
+def test_the_skips_level_part_standardises_with_the_training_columns_statistics():
+    X, y = series_frame()
+    X = X.assign(x1=X["x1"] * 50.0 + 1000.0, target=X["target"] * 3.0 - 7.0)
+    X.loc[[3, 40], "x2"] = np.nan
+    X["x3"] = 5.0  # no spread: scale 1
+    X = X[["x0", "x1", "x2", "x3", "target"]]
+    model = TimeXerRegressor(**{**SMALL, "max_epochs": 1},
+                             future_covariates=["x0"]).fit(X, y)
+    module = model.net_.module_
+    # Endogenous, exogenous, then future columns; missing values left out.
+    order = ["target", "x1", "x2", "x3", "x0"]
+    np.testing.assert_allclose(module.level_location.numpy(),
+                               X[order].mean().to_numpy(), rtol=1e-5)
+    expected_scale = X[order].std(ddof=0).to_numpy().copy()
+    expected_scale[order.index("x3")] = 1.0
+    np.testing.assert_allclose(module.level_scale.numpy(), expected_scale,
+                               rtol=1e-5)
+    # Saved with the model: a copy forecasts the same.
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(copy.net_.module_.level_scale.numpy(),
+                               expected_scale, rtol=1e-5)
+    np.testing.assert_allclose(copy.predict(X), model.predict(X))
+
+
 @pytest.mark.parametrize(
     "params, expected",
     [

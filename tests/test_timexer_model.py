@@ -1,5 +1,7 @@
 """The pure-torch TimeXer against the paper's shapes and properties."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -248,8 +250,10 @@ def test_the_linear_skip_starts_at_zero_so_training_starts_from_timexer():
     plain = small(n_calendar=2, n_future=1)
     skipped = small(n_calendar=2, n_future=1, linear_skip=True)
     missing = skipped.load_state_dict(plain.state_dict(), strict=False).missing_keys
-    assert sorted(missing) == ["skip_own.bias", "skip_own.weight",
-                               "skip_shared.weight"]
+    assert sorted(missing) == ["level_location", "level_scale",
+                               "skip_level_own.bias", "skip_level_own.weight",
+                               "skip_level_shared.weight", "skip_own.bias",
+                               "skip_own.weight", "skip_shared.weight"]
     inputs = (torch.randn(5, 24, 1), torch.randn(5, 24, 4), torch.randn(5, 24, 2),
               torch.randn(5, 27, 1))
     torch.testing.assert_close(skipped(*inputs), plain(*inputs))
@@ -283,6 +287,111 @@ def test_the_linear_skip_is_a_linear_map_of_the_normalised_windows():
                 + shared @ w_shared.T)
         np.testing.assert_allclose(out[:, :, j], skip * std[:, :, j] + mean[:, :, j],
                                    rtol=1e-4, atol=1e-4)
+
+
+def level_model(**params):
+    """A model whose forecast is the skip's level part alone, with random
+    weights and the statistics of ``level_model.statistics``."""
+    location = torch.tensor([1.0, -2.0, 0.5, 3.0, 0.0, 2.0])
+    scale = torch.tensor([2.0, 0.5, 1.0, 4.0, 1.5, 3.0])
+    model = small(n_endogenous=1, n_exogenous=4, n_future=1, linear_skip=True,
+                  level_location=location, level_scale=scale, **params)
+    for layer in (model.skip_level_own, model.skip_level_shared):
+        for parameter in layer.parameters():
+            torch.nn.init.normal_(parameter)
+    for parameter in model.head.parameters():  # silence the transformer path
+        torch.nn.init.zeros_(parameter)
+    return model, location.numpy(), scale.numpy()
+
+
+def naive_level_skip(model, location, scale, endogenous, exogenous, future):
+    def standardised(x, columns):
+        z = (x.numpy().astype(np.float64) - location[columns]) / scale[columns]
+        return np.nan_to_num(z, nan=0.0)
+
+    own = standardised(endogenous, slice(0, 1))[:, :, 0]
+    shared = np.concatenate(
+        [standardised(exogenous, slice(1, 5)).reshape(len(own), -1),
+         standardised(future, slice(5, 6)).reshape(len(own), -1)], axis=1)
+    return (own @ model.skip_level_own.weight.detach().numpy().T
+            + model.skip_level_own.bias.detach().numpy()
+            + shared @ model.skip_level_shared.weight.detach().numpy().T)
+
+
+def test_the_skips_level_part_reads_the_windows_standardised_with_fixed_statistics():
+    torch.manual_seed(0)
+    model, location, scale = level_model()
+    endogenous, exogenous = torch.randn(3, 24, 1) * 2 + 1, torch.randn(3, 24, 4) * 3
+    future = torch.randn(3, 27, 1) + 2
+    endogenous[0, 5, 0] = exogenous[1, 7, 2] = future[2, 25, 0] = float("nan")
+    out = model(endogenous, exogenous, future=future).detach().numpy()[:, :, 0]
+    level = naive_level_skip(model, location, scale, endogenous, exogenous, future)
+    # The transformer path is silent and the normalised skip zero, so the
+    # forecast is the window's mean (NaN left out) plus the level part,
+    # in the endogenous variable's units.
+    mean = np.nanmean(endogenous.numpy(), axis=1)
+    np.testing.assert_allclose(out, mean + level * scale[0], rtol=1e-4, atol=1e-4)
+    # Given the target's own statistics, the level part is in its standard units.
+    location_t, scale_t = torch.full((3, 1, 1), 4.0), torch.full((3, 1, 1), 2.0)
+    out = model(endogenous, exogenous, future=future, target_location=location_t,
+                target_scale=scale_t).detach().numpy()[:, :, 0]
+    np.testing.assert_allclose(out, level * 2.0 + 4.0, rtol=1e-4, atol=1e-4)
+
+
+def test_the_skips_level_part_sees_levels_that_normalisation_removes():
+    torch.manual_seed(0)
+    model, _, _ = level_model()
+    endogenous, exogenous = torch.randn(2, 24, 1), torch.randn(2, 24, 4)
+    future = torch.randn(2, 27, 1)
+    base = model(endogenous, exogenous, future=future)
+    shifted = model(endogenous, exogenous + 3.0, future=future)
+    # Each exogenous window is normalised by its own mean: only the level
+    # part can tell the shifted windows from the others.
+    assert not torch.allclose(base, shifted)
+    for layer in (model.skip_level_own, model.skip_level_shared):
+        torch.nn.init.zeros_(layer.weight)
+    torch.testing.assert_close(model(endogenous, exogenous + 3.0, future=future),
+                               model(endogenous, exogenous, future=future))
+
+
+def test_a_model_pickled_before_the_level_part_loads_and_forecasts_as_before():
+    torch.manual_seed(0)
+    model = small(n_future=1, linear_skip=True)
+    for parameter in [*model.skip_own.parameters(), *model.skip_shared.parameters()]:
+        torch.nn.init.normal_(parameter)
+    state = dict(model.__dict__)
+    state["_modules"] = {name: module for name, module in state["_modules"].items()
+                         if not name.startswith("skip_level")}
+    state["_buffers"] = {name: buffer for name, buffer in state["_buffers"].items()
+                         if not name.startswith("level_")}
+    old = pickle.loads(pickle.dumps(_Pickled(state)))
+    assert isinstance(old, TimeXer) and hasattr(old, "skip_level_own")
+    inputs = (torch.randn(4, 24, 1), torch.randn(4, 24, 4))
+    future = torch.randn(4, 27, 1)
+    torch.testing.assert_close(old(*inputs, future=future),
+                               model(*inputs, future=future))
+
+
+class _Pickled:
+    """Pickles as a TimeXer with the given state (a module of an earlier
+    version)."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def __reduce__(self):
+        return TimeXer.__new__, (TimeXer,), self.state
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"level_location": torch.zeros(3)}, "level_location has 3 values"),
+    ({"level_scale": torch.tensor([1.0, 1.0, 1.0, 1.0, 0.0])}, "positive"),
+    ({"level_scale": torch.tensor([1.0, 1.0, float("nan"), 1.0, 1.0])}, "finite"),
+    ({"level_location": torch.zeros(5), "linear_skip": False}, "linear_skip=True"),
+])
+def test_level_statistics_are_checked(params, message):
+    with pytest.raises(ValueError, match=message):
+        small(**{"linear_skip": True, **params})
 
 
 def test_the_linear_skip_keeps_affine_equivariance_and_quantile_order():

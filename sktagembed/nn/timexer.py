@@ -30,11 +30,15 @@ Beyond the paper, for forecasting as practitioners use it:
   linear embedding of each token's missing-value mask is added to it).
 - *quantiles*: the head predicts several quantile levels that never cross
   (the median, plus sums of positive steps above and below it).
-- *linear skip* (``linear_skip=True``): a linear map from the normalised
-  windows straight to the forecast, added to the head's output, as LSTNet's
-  highway. Each endogenous variable's forecast reads its own look-back and the
-  windows of every exogenous, future and calendar variable. Its weights start
-  at zero, so training starts from plain TimeXer; off by default here.
+- *linear skip* (``linear_skip=True``): a linear map from the windows
+  straight to the forecast, added to the head's output, as LSTNet's highway.
+  Each endogenous variable's forecast reads its own look-back and the
+  windows of every exogenous, future and calendar variable, twice: normalised
+  (the shapes TimeXer sees) and standardised with fixed statistics
+  (``level_location`` and ``level_scale``, the training data's), which keeps
+  the levels that instance normalisation removes (a high-wind day looks like
+  a low-wind one once each window is scaled by its own spread). Its weights
+  start at zero, so training starts from plain TimeXer; off by default here.
 """
 
 from __future__ import annotations
@@ -104,8 +108,19 @@ class TimeXer(nn.Module):
     tag_combine : {"add", "concat"}, default="add"
         How tag embeddings join their tokens.
     linear_skip : bool, default=False
-        Add a linear map from the normalised windows to the forecast (in the
-        normalised units, before de-normalisation), initialised at zero.
+        Add a linear map from the windows to the forecast, initialised at
+        zero: of the normalised windows, in the normalised units (before
+        de-normalisation), plus one of the windows standardised with
+        ``level_location`` and ``level_scale``, in the endogenous variables'
+        units (scaled by their ``level_scale``; with ``target_location`` and
+        ``target_scale`` given, in the target's standardised units).
+    level_location, level_scale : Tensor of shape (n_endogenous + n_exogenous \
++ n_future,), optional
+        Fixed location and scale of each variable, endogenous, then
+        exogenous, then future, as the training data's mean and standard
+        deviation; the linear skip's level part reads ``(x - location) /
+        scale`` (missing values as 0). Default 0 and 1. Only with
+        ``linear_skip``.
 
     Examples
     --------
@@ -143,6 +158,8 @@ class TimeXer(nn.Module):
         series_tag_embedding: TagEmbedding | None = None,
         tag_combine: str = "add",
         linear_skip: bool = False,
+        level_location: Tensor | None = None,
+        level_scale: Tensor | None = None,
     ) -> None:
         super().__init__()
         for name, value in (("lookback", lookback), ("horizon", horizon),
@@ -226,14 +243,50 @@ class TimeXer(nn.Module):
         self.series_tags = (None if series_tag_embedding is None else
                             TagTokens(series_tag_embedding, d_model, tag_combine))
         self.linear_skip = bool(linear_skip)
+        if not self.linear_skip and (level_location is not None
+                                     or level_scale is not None):
+            raise InputValueError("level_location and level_scale need "
+                                  "linear_skip=True.")
         if self.linear_skip:
             n_shared = (lookback * (n_exogenous + n_calendar)
                         + (lookback + horizon) * n_future)
+            n_level = lookback * n_exogenous + (lookback + horizon) * n_future
             self.skip_own = nn.Linear(lookback, horizon)
             self.skip_shared = nn.Linear(n_shared, horizon, bias=False)
-            for layer in (self.skip_own, self.skip_shared):
+            self.skip_level_own = nn.Linear(lookback, horizon)
+            self.skip_level_shared = nn.Linear(n_level, horizon, bias=False)
+            for layer in (self.skip_own, self.skip_shared, self.skip_level_own,
+                          self.skip_level_shared):
                 nn.init.zeros_(layer.weight)
             nn.init.zeros_(self.skip_own.bias)
+            nn.init.zeros_(self.skip_level_own.bias)
+            n_vars = n_endogenous + n_exogenous + n_future
+            self.register_buffer("level_location", _statistic(
+                level_location, 0.0, n_vars, "level_location"))
+            self.register_buffer("level_scale", _statistic(
+                level_scale, 1.0, n_vars, "level_scale"))
+            if not bool((self.level_scale > 0).all()):
+                raise InputValueError("level_scale must be positive.")
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if self.linear_skip and "skip_level_own" not in self._modules:
+            # Pickled before the skip had its level part: add it at zero, so
+            # the model forecasts as it did.
+            reference = self.skip_own.weight
+            n_level = (self.lookback * self.n_exogenous
+                       + (self.lookback + self.horizon) * self.n_future)
+            self.skip_level_own = nn.Linear(self.lookback, self.horizon)
+            self.skip_level_shared = nn.Linear(n_level, self.horizon, bias=False)
+            for layer in (self.skip_level_own, self.skip_level_shared):
+                for parameter in layer.parameters():
+                    nn.init.zeros_(parameter)
+                layer.to(reference.device, reference.dtype)
+            n_vars = self.n_endogenous + self.n_exogenous + self.n_future
+            self.register_buffer("level_location", torch.zeros(
+                n_vars, device=reference.device))
+            self.register_buffer("level_scale", torch.ones(
+                n_vars, device=reference.device))
 
     @property
     def n_tokens(self) -> int:
@@ -270,6 +323,8 @@ class TimeXer(nn.Module):
         (batch, horizon, n_endogenous, n_quantiles) with several quantiles.
         """
         batch = endogenous.shape[0]
+        level = (self._level_skip(endogenous, exogenous, future)
+                 if self.linear_skip else None)
         endogenous, endogenous_missing, mean, std = _prepare(endogenous,
                                                              self.use_norm)
         exogenous, exogenous_missing, _, _ = _prepare(exogenous, self.use_norm)
@@ -305,11 +360,44 @@ class TimeXer(nn.Module):
             out = out + self._skip(endogenous, exogenous, calendar,
                                    future).unsqueeze(-1)
         out = out.transpose(1, 2)
+        if level is not None:
+            level = level.transpose(1, 2).unsqueeze(-1)
         if target_scale is not None:
+            if level is not None:
+                out = out + level
             out = out * target_scale.unsqueeze(-1) + target_location.unsqueeze(-1)
-        elif self.use_norm:
-            out = out * std.unsqueeze(-1) + mean.unsqueeze(-1)
+        else:
+            if self.use_norm:
+                out = out * std.unsqueeze(-1) + mean.unsqueeze(-1)
+            if level is not None:
+                endogenous_scale = self.level_scale[:self.n_endogenous]
+                out = out + level * endogenous_scale.view(1, 1, -1, 1)
         return out.squeeze(-1) if self.n_quantiles == 1 else out
+
+    def _level_skip(self, endogenous: Tensor, exogenous: Tensor,
+                    future: Tensor | None) -> Tensor:
+        """The skip's level part, ``(batch, n_endogenous, horizon)``: a
+        linear map of the windows standardised with the fixed statistics."""
+        batch = endogenous.shape[0]
+        n_endo, n_exo = self.n_endogenous, self.n_exogenous
+        location, scale = self.level_location, self.level_scale
+
+        def standardised(x: Tensor, start: int, stop: int) -> Tensor:
+            z = (x - location[start:stop]) / scale[start:stop]
+            return torch.nan_to_num(z, nan=0.0)
+
+        out = self.skip_level_own(
+            standardised(endogenous, 0, n_endo).transpose(1, 2))
+        shared = [standardised(exogenous, n_endo, n_endo + n_exo)]
+        if self.n_future:
+            shared.append(standardised(future, n_endo + n_exo, None))
+        shared = [x.reshape(batch, -1) for x in shared if x.shape[-1]]
+        if shared:
+            weights = self.skip_level_shared.weight.split(
+                [x.shape[1] for x in shared], dim=1)
+            out = out + sum(F.linear(x, w) for x, w in
+                            zip(shared, weights, strict=True)).unsqueeze(1)
+        return out
 
     def _skip(self, endogenous: Tensor, exogenous: Tensor,
               calendar: Tensor | None, future: Tensor | None) -> Tensor:
@@ -367,6 +455,22 @@ class TimeXer(nn.Module):
                                        self.feature_tag_bags()).squeeze(-2)
             variates = torch.cat([tagged, variates[:, n_tagged:]], dim=1)
         return self.embedding_dropout(variates)
+
+
+def _statistic(value: Tensor | None, default: float, size: int,
+               name: str) -> Tensor:
+    """A per-variable statistic as a float tensor of ``size`` values."""
+    if value is None:
+        return torch.full((size,), default)
+    value = torch.as_tensor(value, dtype=torch.float32).reshape(-1)
+    if value.numel() != size:
+        raise InputValueError(
+            f"{name} has {value.numel()} values but there are {size} "
+            "endogenous, exogenous and future variables."
+        )
+    if not bool(torch.isfinite(value).all()):
+        raise InputValueError(f"{name} must be finite.")
+    return value.clone()
 
 
 def _as_bags(tags):
