@@ -419,8 +419,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         with seeded_torch(seed, device):
             # min propagates NaN: a scan without a mask the size of the data.
             module = self._build_module(layout, horizon, levels, series_table,
-                                        bool(np.isnan(np.min(data))), rng,
-                                        layout.level_statistics(data))
+                                        bool(np.isnan(np.min(data))), rng, data)
             dataset = context.source(data, series, layout, self.lookback, horizon,
                                      device)
             target_tensor = torch.from_numpy(target.astype(np.float32)).to(device)
@@ -548,8 +547,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _build_module(self, layout: ColumnLayout, horizon: int,
                       levels: list[float], series_table, has_missing: bool,
-                      rng, level_statistics: tuple[np.ndarray, np.ndarray]
-                      ) -> TimeXer:
+                      rng, data: np.ndarray) -> TimeXer:
+        """The torch module; ``data`` (the training table) gives the linear
+        skip's column statistics."""
         method = self._tag_method()
         options = dict(self.tag_options or {})
         if method == "hierarchical":
@@ -567,7 +567,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             series_embedding = tag_module(series_table.matrix,
                                           series_table.tag_names)
         linear_skip = self._linear_skip()
-        location, scale = level_statistics
+        location = scale = None
+        if linear_skip:
+            location, scale = map(torch.from_numpy, layout.level_statistics(data))
         return TimeXer(
             self.lookback,
             horizon,
@@ -590,8 +592,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             series_tag_embedding=series_embedding,
             tag_combine=self.tag_combine,
             linear_skip=linear_skip,
-            level_location=torch.from_numpy(location) if linear_skip else None,
-            level_scale=torch.from_numpy(scale) if linear_skip else None,
+            level_location=location,
+            level_scale=scale,
         )
 
     # -- predict --------------------------------------------------------------

@@ -250,43 +250,42 @@ class TimeXer(nn.Module):
         if self.linear_skip:
             n_shared = (lookback * (n_exogenous + n_calendar)
                         + (lookback + horizon) * n_future)
-            n_level = lookback * n_exogenous + (lookback + horizon) * n_future
             self.skip_own = nn.Linear(lookback, horizon)
             self.skip_shared = nn.Linear(n_shared, horizon, bias=False)
-            self.skip_level_own = nn.Linear(lookback, horizon)
-            self.skip_level_shared = nn.Linear(n_level, horizon, bias=False)
-            for layer in (self.skip_own, self.skip_shared, self.skip_level_own,
-                          self.skip_level_shared):
-                nn.init.zeros_(layer.weight)
-            nn.init.zeros_(self.skip_own.bias)
-            nn.init.zeros_(self.skip_level_own.bias)
-            n_vars = n_endogenous + n_exogenous + n_future
-            self.register_buffer("level_location", _statistic(
-                level_location, 0.0, n_vars, "level_location"))
-            self.register_buffer("level_scale", _statistic(
-                level_scale, 1.0, n_vars, "level_scale"))
-            if not bool((self.level_scale > 0).all()):
-                raise InputValueError("level_scale must be positive.")
+            for parameter in (*self.skip_own.parameters(),
+                              *self.skip_shared.parameters()):
+                nn.init.zeros_(parameter)
+            self._add_level_part(level_location, level_scale)
+
+    def _add_level_part(self, location: Tensor | None, scale: Tensor | None
+                        ) -> None:
+        """The skip's level part: zero weights and the fixed statistics."""
+        n_level = (self.lookback * self.n_exogenous
+                   + (self.lookback + self.horizon) * self.n_future)
+        self.skip_level_own = nn.Linear(self.lookback, self.horizon)
+        self.skip_level_shared = nn.Linear(n_level, self.horizon, bias=False)
+        for parameter in (*self.skip_level_own.parameters(),
+                          *self.skip_level_shared.parameters()):
+            nn.init.zeros_(parameter)
+        n_vars = self.n_endogenous + self.n_exogenous + self.n_future
+        self.register_buffer("level_location", _statistic(
+            location, 0.0, n_vars, "level_location"))
+        self.register_buffer("level_scale", _statistic(
+            scale, 1.0, n_vars, "level_scale"))
+        if not bool((self.level_scale > 0).all()):
+            raise InputValueError("level_scale must be positive.")
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         if self.linear_skip and "skip_level_own" not in self._modules:
             # Pickled before the skip had its level part: add it at zero, so
             # the model forecasts as it did.
+            self._add_level_part(None, None)
             reference = self.skip_own.weight
-            n_level = (self.lookback * self.n_exogenous
-                       + (self.lookback + self.horizon) * self.n_future)
-            self.skip_level_own = nn.Linear(self.lookback, self.horizon)
-            self.skip_level_shared = nn.Linear(n_level, self.horizon, bias=False)
-            for layer in (self.skip_level_own, self.skip_level_shared):
-                for parameter in layer.parameters():
-                    nn.init.zeros_(parameter)
-                layer.to(reference.device, reference.dtype)
-            n_vars = self.n_endogenous + self.n_exogenous + self.n_future
-            self.register_buffer("level_location", torch.zeros(
-                n_vars, device=reference.device))
-            self.register_buffer("level_scale", torch.ones(
-                n_vars, device=reference.device))
+            for name in ("skip_level_own", "skip_level_shared"):
+                self._modules[name].to(reference.device, reference.dtype)
+            self.level_location = self.level_location.to(reference.device)
+            self.level_scale = self.level_scale.to(reference.device)
 
     @property
     def n_tokens(self) -> int:
