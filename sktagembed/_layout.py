@@ -21,6 +21,7 @@ from ._forecast_frame import CALENDAR_FEATURES, GROUP_ATTR, calendar_features
 from ._params import is_integer
 from ._series import SeriesIndex
 from ._tag_tables import TagMatrix, read_feature_tags, resolve_column
+from ._targets import series_statistics
 from ._time_index import check_regular_steps
 from .exceptions import InputTypeError, InputValueError
 
@@ -181,19 +182,12 @@ class ColumnLayout:
         """Mean and standard deviation of each endogenous, exogenous and
         future column of ``data`` (in that order; missing values left out),
         as float32 arrays; 0 and 1 for a column without values or spread."""
+        # Every column as one series' "target" of one step, read in chunks.
+        location, scale = series_statistics(
+            data, np.zeros(len(data), dtype=np.intp), 1, data.shape[1])
         positions = [*self.positions("endogenous"), *self.positions("exogenous"),
                      *self.positions("future")]
-        location = np.zeros(len(positions), dtype=np.float32)
-        scale = np.ones(len(positions), dtype=np.float32)
-        for i, position in enumerate(positions):
-            column = data[:, position]
-            column = column[~np.isnan(column)].astype(np.float64)
-            if len(column):
-                location[i] = column.mean()
-                spread = column.std()
-                if spread > 0:
-                    scale[i] = spread
-        return location, scale
+        return location[-1, positions], scale[-1, positions]
 
     def column_index(self, device) -> dict[str, Tensor | slice]:
         """Positions of each role's columns in the data: a slice where they
