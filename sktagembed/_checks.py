@@ -12,7 +12,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
-from ._params import check_fraction, check_int, check_positive_real
+from ._params import (
+    check_fraction,
+    check_int,
+    check_nonnegative_real,
+    check_positive_real,
+)
 from .exceptions import InputTypeError, InputValueError
 
 
@@ -91,6 +96,7 @@ def check_training_params(estimator: object) -> None:
         check_int(getattr(estimator, name), name, minimum=0)
     check_int(estimator.batch_size, "batch_size")
     check_positive_real(estimator.lr, "lr")
+    check_nonnegative_real(estimator.weight_decay, "weight_decay")
     check_fraction(estimator.validation_fraction, "validation_fraction")
 
 

@@ -35,6 +35,15 @@ def check_positive_real(value: object, name: str) -> None:
     raise InputValueError(f"{name} must be a positive number, got {value!r}.")
 
 
+def check_nonnegative_real(value: object, name: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is a finite number >= 0."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and (
+        0 <= value < float("inf")
+    ):
+        return
+    raise InputValueError(f"{name} must be a number >= 0, got {value!r}.")
+
+
 def check_fraction(value: object, name: str) -> None:
     """Raise ``ValueError`` unless ``value`` is a number in ``[0, 1)``."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and (

@@ -11,6 +11,8 @@ BAD_TRAINING_PARAMS = [
     ("lr", 0.0), ("lr", float("inf")), ("lr", float("nan")), ("lr", "0.1"),
     ("validation_fraction", 1.0), ("validation_fraction", -0.1),
     ("validation_fraction", True),
+    ("weight_decay", -0.1), ("weight_decay", float("inf")),
+    ("weight_decay", float("nan")), ("weight_decay", "0.1"),
 ]
 
 

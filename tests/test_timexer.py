@@ -121,15 +121,15 @@ def test_same_random_state_is_deterministic():
 
 
 def learning_rates_of_each_step(monkeypatch, **params):
-    """Fit, recording Adam's learning rate at every optimiser step."""
+    """Fit, recording the learning rate at every optimiser step."""
     seen = []
-    step = torch.optim.Adam.step
+    step = torch.optim.AdamW.step
 
     def recording_step(self, *args, **kwargs):
         seen.append(self.param_groups[0]["lr"])
         return step(self, *args, **kwargs)
 
-    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    monkeypatch.setattr(torch.optim.AdamW, "step", recording_step)
     X, y = series_frame()
     TimeXerRegressor(**{**SMALL, **params}).fit(X, y)
     return np.array(seen)
@@ -147,6 +147,29 @@ def test_halving_schedule_is_the_reference_timexers(monkeypatch):
         current = lr * 0.5 ** epoch
     steps = len(seen) // n_epochs
     np.testing.assert_allclose(seen, np.repeat(expected, steps))
+
+
+def test_weight_decay_shrinks_every_parameter_decoupled_from_the_gradient():
+    # One step at a constant rate: AdamW's update is Adam's plus -lr * wd * p,
+    # so two fits apart only in weight_decay differ by exactly that.
+    X, y = series_frame()
+    lr, decay = 1e-2, 3.0
+    one_step = {**SMALL, "max_epochs": 1, "batch_size": 256, "lr": lr,
+                "lr_schedule": "halving"}
+
+    def parameters(**params):
+        model = TimeXerRegressor(**{**one_step, **params}).fit(X, y)
+        return dict(model.net_.module_.named_parameters())
+
+    start = parameters(max_epochs=0)
+    plain = parameters()
+    decayed = parameters(weight_decay=decay)
+    assert start.keys() == plain.keys() == decayed.keys()
+    for name, initial in start.items():
+        torch.testing.assert_close(decayed[name] - plain[name],
+                                   -lr * decay * initial, rtol=1e-4,
+                                   atol=1e-6, msg=name)
+    assert not all(torch.equal(plain[n], start[n]) for n in start)
 
 
 def test_cosine_schedule_warms_up_then_decays_to_zero(monkeypatch):
