@@ -377,44 +377,29 @@ class TimeXer(nn.Module):
                     future: Tensor | None) -> Tensor:
         """The skip's level part, ``(batch, n_endogenous, horizon)``: a
         linear map of the windows standardised with the fixed statistics."""
-        batch = endogenous.shape[0]
         n_endo, n_exo = self.n_endogenous, self.n_exogenous
         location, scale = self.level_location, self.level_scale
 
-        def standardised(x: Tensor, start: int, stop: int) -> Tensor:
+        def standardised(x: Tensor | None, start: int, stop: int | None
+                         ) -> Tensor | None:
+            if x is None:
+                return None
             z = (x - location[start:stop]) / scale[start:stop]
             return torch.nan_to_num(z, nan=0.0)
 
-        out = self.skip_level_own(
-            standardised(endogenous, 0, n_endo).transpose(1, 2))
-        shared = [standardised(exogenous, n_endo, n_endo + n_exo)]
-        if self.n_future:
-            shared.append(standardised(future, n_endo + n_exo, None))
-        shared = [x.reshape(batch, -1) for x in shared if x.shape[-1]]
-        if shared:
-            weights = self.skip_level_shared.weight.split(
-                [x.shape[1] for x in shared], dim=1)
-            out = out + sum(F.linear(x, w) for x, w in
-                            zip(shared, weights, strict=True)).unsqueeze(1)
-        return out
+        return _own_and_shared_map(
+            self.skip_level_own, self.skip_level_shared,
+            standardised(endogenous, 0, n_endo),
+            [standardised(exogenous, n_endo, n_endo + n_exo),
+             standardised(future, n_endo + n_exo, None)])
 
     def _skip(self, endogenous: Tensor, exogenous: Tensor,
               calendar: Tensor | None, future: Tensor | None) -> Tensor:
         """The linear skip, ``(batch, n_endogenous, horizon)``: each
         endogenous variable's own window, plus the other variables' windows
         (shared by every endogenous variable)."""
-        batch = endogenous.shape[0]
-        out = self.skip_own(endogenous.transpose(1, 2))
-        shared = [x.reshape(batch, -1) for x in (exogenous, calendar, future)
-                  if x is not None and x.shape[-1]]
-        if shared:
-            # A product per part rather than one of their concatenation, which
-            # would be a copy of the windows kept for the backward pass.
-            weights = self.skip_shared.weight.split([x.shape[1] for x in shared],
-                                                    dim=1)
-            out = out + sum(F.linear(x, w) for x, w in
-                            zip(shared, weights, strict=True)).unsqueeze(1)
-        return out
+        return _own_and_shared_map(self.skip_own, self.skip_shared, endogenous,
+                                   [exogenous, calendar, future])
 
     def _patches(self, x: Tensor, batch: int) -> Tensor:
         return x.transpose(1, 2).reshape(
@@ -454,6 +439,24 @@ class TimeXer(nn.Module):
                                        self.feature_tag_bags()).squeeze(-2)
             variates = torch.cat([tagged, variates[:, n_tagged:]], dim=1)
         return self.embedding_dropout(variates)
+
+
+def _own_and_shared_map(own: nn.Linear, shared: nn.Linear, endogenous: Tensor,
+                        parts: list[Tensor | None]) -> Tensor:
+    """``own`` on each endogenous variable's window plus ``shared`` on the
+    flattened windows of ``parts`` (absent or empty ones left out), the same
+    for every endogenous variable: ``(batch, n_endogenous, horizon)``."""
+    batch = endogenous.shape[0]
+    out = own(endogenous.transpose(1, 2))
+    flat = [x.reshape(batch, -1) for x in parts
+            if x is not None and x.shape[-1]]
+    if flat:
+        # A product per part rather than one of their concatenation, which
+        # would be a copy of the windows kept for the backward pass.
+        weights = shared.weight.split([x.shape[1] for x in flat], dim=1)
+        out = out + sum(F.linear(x, w) for x, w in
+                        zip(flat, weights, strict=True)).unsqueeze(1)
+    return out
 
 
 def _statistic(value: Tensor | None, default: float, size: int,
