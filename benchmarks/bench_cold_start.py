@@ -52,7 +52,7 @@ def run(seed: int) -> dict:
                                future_covariates=["load"])
     unseen = X["series"].isin([f"s{s}" for s in range(18, 24)]).to_numpy()
     base = {"lookback": 48, "patch_len": 12, "d_model": 64, "n_heads": 4,
-            "linear_skip": False,
+            "linear_skip": False, "calendar": False,
             "d_ff": 128, "group_column": "series", "future_covariates": ["load"],
             "max_epochs": 8, "random_state": seed}
     out = {"seed": seed}

@@ -74,7 +74,7 @@ class ColumnLayout:
 
     @classmethod
     def from_training_frame(cls, X, *, endogenous, mode: str,
-                            group_column: str | None, calendar: bool,
+                            group_column: str | None, calendar: bool | str,
                             feature_tags: pd.DataFrame | None,
                             future_covariates=None) -> ColumnLayout:
         columns = column_names(X)
@@ -112,7 +112,10 @@ class ColumnLayout:
                                                     if c not in future], columns)
             endo = [name]
             exo = [c for c in columns if c != name and c not in future]
-        if calendar and not isinstance(getattr(X, "index", None), pd.DatetimeIndex):
+        dated = isinstance(getattr(X, "index", None), pd.DatetimeIndex)
+        if calendar == "auto":
+            calendar = dated
+        elif calendar and not dated:
             raise InputValueError("calendar=True needs X with a DatetimeIndex.")
         if not exo and not future and not calendar:
             raise InputValueError(
@@ -142,6 +145,13 @@ class ColumnLayout:
                     "Give series ids by groups or group_column, not both."
                 )
             groups = np.asarray(X[resolve_group_column(group_column, names)])
+        if self.calendar and not isinstance(getattr(X, "index", None),
+                                            pd.DatetimeIndex):
+            raise InputValueError(
+                "This model reads calendar tokens (calendar=True, or 'auto' "
+                "fitted on X with a DatetimeIndex), so X needs a DatetimeIndex "
+                f"too; got {type(getattr(X, 'index', X)).__name__}."
+            )
         missing = [c for c in self.columns if c not in names]
         if missing:
             raise InputValueError(f"X lacks the columns seen in fit: {missing}.")

@@ -123,9 +123,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     tag_combine : {"add", "concat"}, default="add"
         Tag embeddings are projected to ``d_model`` and added to their tokens,
         or concatenated to them and projected back.
-    calendar : bool, default=False
+    calendar : {"auto", True, False}, default="auto"
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X`` (read over the look-back, as in the paper).
+        ``"auto"``: when ``X`` has a DatetimeIndex; ``True`` requires one.
     quantiles : list of float, default=None
         Quantile levels in (0, 1) to forecast, trained with the pinball loss;
         they never cross. ``predict`` returns the median (level 0.5, added if
@@ -149,9 +150,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Add a linear map from the windows straight to the forecast
         (LSTNet's highway; zero at initialisation): each endogenous
         variable's forecast reads its own look-back and every exogenous,
-        future and calendar window, normalised as TimeXer sees them and,
-        to keep the levels that normalisation removes, standardised with
-        the training data's mean and standard deviation of each column. A
+        future and calendar window, normalised as TimeXer sees them and
+        (all but the calendar, whose level is only the date), to keep the
+        levels that normalisation removes, standardised with the training
+        data's mean and standard deviation of each column. A
         departure from the paper that helps
         on modest data (``benchmarks/defaults_vs_ridge.py``); ``False`` is
         TimeXer as published. ``"auto"``: on, unless ``feature_tags`` or
@@ -227,6 +229,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         How forecasts return to the units of ``y``.
     linear_skip_ : bool
         Whether the model has the linear skip (``linear_skip`` resolved).
+    calendar_ : bool
+        Whether the model reads calendar tokens (``calendar`` resolved).
     series_ids_ : ndarray
         The series seen in training.
     tag_names_ : list of str or None
@@ -280,7 +284,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         tag_embedding_dim=16,
         tag_options=None,
         tag_combine="add",
-        calendar=False,
+        calendar="auto",
         quantiles=None,
         target_scaling="auto",
         d_model=128,
@@ -475,6 +479,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self._levels = levels
         self.target_scaling_ = scaling
         self.linear_skip_ = module.linear_skip
+        self.calendar_ = layout.calendar
         self.series_ids_ = series.labels
         self._series_context = context
         self.tag_names_ = layout.tag_names
@@ -501,6 +506,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_option(self.precision, "precision", PRECISIONS)
         check_option(self.compile, "compile", [False, True])
         check_option(self.linear_skip, "linear_skip", ["auto", False, True])
+        check_option(self.calendar, "calendar", ["auto", False, True])
         if self.accelerate is not False and self.precision != "float32":
             raise InputValueError(
                 "With accelerate, set the precision through Accelerate: "

@@ -335,6 +335,34 @@ def test_calendar_tokens_from_a_datetime_index():
         TimeXerRegressor(**SMALL, calendar=True).fit(X.reset_index(drop=True), y)
 
 
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_calendar_auto_follows_the_index_and_predict_needs_the_same_kind():
+    X, y = series_frame()
+    plain = TimeXerRegressor(**SMALL).fit(X, y)
+    assert plain.calendar_ is False
+    assert plain.net_.module_.n_calendar == 0
+    X.index = pd.date_range("2024-01-01", periods=len(X), freq="h")
+    dated = TimeXerRegressor(**SMALL).fit(X, y)
+    assert dated.calendar_ is True
+    assert dated.net_.module_.n_calendar == 4
+    off = TimeXerRegressor(**SMALL, calendar=False).fit(X, y)
+    assert off.calendar_ is False
+    # The calendar reaches the forecast: moving the timestamps moves it.
+    shifted = X.set_axis(X.index + pd.Timedelta(hours=7))
+    assert not np.allclose(dated.predict(X), dated.predict(shifted))
+    np.testing.assert_array_equal(off.predict(X), off.predict(shifted))
+    for bare in (X.reset_index(drop=True), X.to_numpy()):
+        with pytest.raises(ValueError, match="calendar tokens.*DatetimeIndex"):
+            dated.predict(bare)
+
+
+@pytest.mark.parametrize("calendar", ["yes", 1, None])
+def test_calendar_rejects_other_values(calendar):
+    X, y = series_frame()
+    with pytest.raises(ValueError, match="calendar="):
+        TimeXerRegressor(**SMALL, calendar=calendar).fit(X, y)
+
+
 def test_calendar_features_are_scaled_like_the_papers_time_features():
     index = pd.DatetimeIndex(["2024-01-01 00:00", "2024-12-31 23:00",
                               "2023-07-05 12:00"])

@@ -33,12 +33,13 @@ Beyond the paper, for forecasting as practitioners use it:
 - *linear skip* (``linear_skip=True``): a linear map from the windows
   straight to the forecast, added to the head's output, as LSTNet's highway.
   Each endogenous variable's forecast reads its own look-back and the
-  windows of every exogenous, future and calendar variable, twice: normalised
-  (the shapes TimeXer sees) and standardised with fixed statistics
-  (``level_location`` and ``level_scale``, the training data's), which keeps
-  the levels that instance normalisation removes (a high-wind day looks like
-  a low-wind one once each window is scaled by its own spread). Its weights
-  start at zero, so training starts from plain TimeXer; off by default here.
+  windows of every exogenous, future and calendar variable, normalised (the
+  shapes TimeXer sees), and all but the calendar's again, standardised with
+  fixed statistics (``level_location`` and ``level_scale``, the training
+  data's), which keeps the levels that instance normalisation removes (a
+  high-wind day looks like a low-wind one once each window is scaled by its
+  own spread). Its weights start at zero, so training starts from plain
+  TimeXer; off by default here.
 """
 
 from __future__ import annotations
