@@ -112,7 +112,7 @@ class ColumnLayout:
                                                     if c not in future], columns)
             endo = [name]
             exo = [c for c in columns if c != name and c not in future]
-        dated = isinstance(getattr(X, "index", None), pd.DatetimeIndex)
+        dated = _has_datetime_index(X)
         if calendar == "auto":
             calendar = dated
         elif calendar and not dated:
@@ -145,8 +145,7 @@ class ColumnLayout:
                     "Give series ids by groups or group_column, not both."
                 )
             groups = np.asarray(X[resolve_group_column(group_column, names)])
-        if self.calendar and not isinstance(getattr(X, "index", None),
-                                            pd.DatetimeIndex):
+        if self.calendar and not _has_datetime_index(X):
             raise InputValueError(
                 "This model reads calendar tokens (calendar=True, or 'auto' "
                 "fitted on X with a DatetimeIndex), so X needs a DatetimeIndex "
@@ -333,6 +332,10 @@ def _resolve_endogenous(endogenous, candidates: list[str],
             "column cannot be known in advance."
         )
     return name
+
+
+def _has_datetime_index(X) -> bool:
+    return isinstance(getattr(X, "index", None), pd.DatetimeIndex)
 
 
 def _check_values(data: np.ndarray, columns: list[str],
