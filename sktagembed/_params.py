@@ -18,6 +18,11 @@ def is_integer(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def is_real(value: object) -> bool:
+    """True for a real number that is not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def check_int(value: object, name: str, *, minimum: int = 1) -> None:
     """Raise ``ValueError`` unless ``value`` is an integer >= ``minimum``."""
     if is_integer(value) and value >= minimum:
@@ -28,27 +33,21 @@ def check_int(value: object, name: str, *, minimum: int = 1) -> None:
 
 def check_positive_real(value: object, name: str) -> None:
     """Raise ``ValueError`` unless ``value`` is a finite number > 0."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and (
-        0 < value < float("inf")
-    ):
+    if is_real(value) and 0 < value < float("inf"):
         return
     raise InputValueError(f"{name} must be a positive number, got {value!r}.")
 
 
 def check_nonnegative_real(value: object, name: str) -> None:
     """Raise ``ValueError`` unless ``value`` is a finite number >= 0."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and (
-        0 <= value < float("inf")
-    ):
+    if is_real(value) and 0 <= value < float("inf"):
         return
     raise InputValueError(f"{name} must be a number >= 0, got {value!r}.")
 
 
 def check_fraction(value: object, name: str) -> None:
     """Raise ``ValueError`` unless ``value`` is a number in ``[0, 1)``."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and (
-        0 <= value < 1
-    ):
+    if is_real(value) and 0 <= value < 1:
         return
     raise InputValueError(f"{name} must be a number in [0, 1), got {value!r}.")
 
