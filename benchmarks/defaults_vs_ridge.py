@@ -13,12 +13,15 @@ the linear model TimeXer's instance normalisation allows, so the gap between
 the two ridges is what that normalisation costs a linear model on these rows.
 
 ``--offset 2000`` moves the 9,000 rows 2,000 rows back, away from the test
-rows, to choose settings on; ``--set KEY=VALUE`` changes a parameter from
-its default (``--set linear_skip=False`` is the model before the linear
-skip; ``--set quantiles=[0.1,0.5,0.9]`` scores the median).
+rows, to choose settings on; several offsets score several spans and end
+with each market's mean ratio over them and the number of spans on which
+TimeXer beats the ridge (``--offset 2000 4000 ... 20000`` with ``--seeds 0``
+spans the two years before the test rows). ``--set KEY=VALUE`` changes a
+parameter from its default (``--set linear_skip=False`` is the model before
+the linear skip; ``--set quantiles=[0.1,0.5,0.9]`` scores the median).
 
 Run: ``python benchmarks/defaults_vs_ridge.py [--market NP PJM] [--seeds 0 1 2]
-[--threads 2] [--offset 0] [--set KEY=VALUE ...]``
+[--threads 2] [--offset 0 ...] [--set KEY=VALUE ...]``
 """
 
 from __future__ import annotations
@@ -84,14 +87,15 @@ def run(name: str, seeds: list[int], offset: int = 0,
     ridge = Ridge(1.0).fit(flat_windows(X, full_train), target[full_train])
     ridge_mse = float(np.mean((ridge.predict(flat_windows(X, test))
                                - target[test]) ** 2))
-    rows = [{"market": name, "model": "Ridge(1.0)", "test MSE": ridge_mse,
-             "ratio": 1.0, "fit s": None}]
+    rows = [{"market": name, "offset": offset, "model": "Ridge(1.0)",
+             "test MSE": ridge_mse, "ratio": 1.0, "fit s": None}]
     windows, mean, std = normalised_windows(X, full_train, "OT")
     normalised = Ridge(1.0).fit(windows, (target[full_train] - mean) / std)
     windows, mean, std = normalised_windows(X, test, "OT")
     mse = float(np.mean((normalised.predict(windows) * std + mean
                          - target[test]) ** 2))
-    rows.append({"market": name, "model": "Ridge(1.0), normalised windows",
+    rows.append({"market": name, "offset": offset,
+                 "model": "Ridge(1.0), normalised windows",
                  "test MSE": mse, "ratio": mse / ridge_mse, "fit s": None})
     label = ", ".join(f"{k}={v}" for k, v in (params or {}).items()) or "defaults"
     for seed in seeds:
@@ -101,7 +105,8 @@ def run(name: str, seeds: list[int], offset: int = 0,
         model.fit(X[train], y[train])
         seconds = time.perf_counter() - start
         mse = float(np.mean((model.predict(X)[test] - target[test]) ** 2))
-        rows.append({"market": name, "model": f"TimeXer {label}, seed {seed}",
+        rows.append({"market": name, "offset": offset,
+                     "model": f"TimeXer {label}, seed {seed}",
                      "test MSE": mse, "ratio": mse / ridge_mse,
                      "fit s": round(seconds), "epochs": len(model.net_.history)})
         print(pd.DataFrame(rows[-1:]).to_string(index=False, header=False),
@@ -115,8 +120,9 @@ def market_arguments(description: str, settings: bool = False
     ``settings``, also ``--offset`` and ``--set`` (parsed into a dict)."""
     parser = argparse.ArgumentParser(description=description)
     if settings:
-        parser.add_argument("--offset", type=int, default=0,
-                            help="end the rows this many rows before the data's end")
+        parser.add_argument("--offset", type=int, nargs="+", default=[0],
+                            help="end the rows this many rows before the data's "
+                                 "end (several: one span each)")
         add_set_argument(parser, "parameters other than the defaults")
     parser.add_argument("--market", nargs="+", default=["NP", "PJM"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -131,9 +137,21 @@ def market_arguments(description: str, settings: bool = False
 
 def main() -> None:
     args = market_arguments(__doc__.splitlines()[0], settings=True)
-    rows = [row for name in args.market
-            for row in run(name, args.seeds, args.offset, args.set)]
-    print(pd.DataFrame(rows).to_string(index=False, float_format="%.4f"))
+    rows = pd.DataFrame([row for name in args.market for offset in args.offset
+                         for row in run(name, args.seeds, offset, args.set)])
+    print(rows.to_string(index=False, float_format="%.4f"))
+    if len(args.offset) > 1:
+        print(span_summary(rows).to_string(float_format="%.3f"))
+
+
+def span_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per market: TimeXer's mean ratio to the ridge over the spans (each
+    span's ratio averaged over the seeds first) and the spans it wins."""
+    timexer = rows[rows["model"].str.startswith("TimeXer")]
+    per_span = timexer.groupby(["market", "offset"])["ratio"].mean()
+    return per_span.groupby("market").agg(
+        spans="size", mean_ratio="mean",
+        spans_won=lambda ratios: int((ratios < 1).sum()))
 
 
 if __name__ == "__main__":
