@@ -29,7 +29,7 @@ Models:
   its own recent history; one model per seed, and the seeds' quantiles
   averaged (``timexer ensemble``). The ensemble has as many seeds as about
   45 minutes of training allow on the 2-core machine (``ENSEMBLE_SEEDS``):
-  ten for NP (about 4 minutes a seed at one thread), six for PJM (about 7
+  ten for NP (about 4 minutes a seed at one thread), six for PJM (about 6
   at two threads, twice the width).
 
 The settings of ``TIMEXER`` and ``MARKET_TIMEXER`` were chosen with
