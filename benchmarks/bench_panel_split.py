@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from sktagembed._series import SeriesIndex
+from sktagembed.forecasting._series import SeriesIndex
 
 
 def loop_split(series: SeriesIndex, rows: np.ndarray, fraction: float):

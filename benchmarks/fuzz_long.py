@@ -1,6 +1,6 @@
 """Run the property-based tests of bad input with many examples.
 
-``tests/test_fuzz.py`` runs under the hypothesis profile named by
+``tests/contract/test_fuzz.py`` runs under the hypothesis profile named by
 ``SKTAGEMBED_HYPOTHESIS_PROFILE``: ``ci`` (the default, a few derandomized
 examples per test) in the test suite, ``long`` (500 per test) here. The script
 runs pytest with ``--hypothesis-show-statistics`` and prints, per test, how
@@ -53,7 +53,7 @@ def main() -> int:
     parser.add_argument("--profile", default="long", choices=["ci", "long"])
     args, pytest_args = parser.parse_known_args()
     env = {**os.environ, "SKTAGEMBED_HYPOTHESIS_PROFILE": args.profile}
-    command = [sys.executable, "-m", "pytest", "tests/test_fuzz.py", "-q",
+    command = [sys.executable, "-m", "pytest", "tests/contract/test_fuzz.py", "-q",
                "-p", "no:cacheprovider", "--hypothesis-show-statistics",
                *pytest_args]
     start = time.perf_counter()

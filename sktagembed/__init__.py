@@ -1,13 +1,14 @@
 """sktagembed: feature-group (tag) embeddings for scikit-learn.
 
-Public names are importable from the top level; modules with a leading
+Public names are importable from the top level. The package is grouped by
+job: :mod:`sktagembed.embedding` (the transformer), :mod:`sktagembed.forecasting`
+(the forecaster), :mod:`sktagembed.nn` (pure-torch modules),
+:mod:`sktagembed.cli` (the command line); modules and packages with a leading
 underscore are private and may change without notice.
 """
 
-from ._forecast_frame import make_forecast_frame
-from ._time_index import fill_time_gaps
-from .timexer import TimeXerRegressor
-from .transformer import TagEmbeddingTransformer
+from .embedding import TagEmbeddingTransformer
+from .forecasting import TimeXerRegressor, fill_time_gaps, make_forecast_frame
 
 __version__ = "0.1.0.dev0"
 

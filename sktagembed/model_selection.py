@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import TimeSeriesSplit
 
-from ._params import check_int
+from ._utils.params import check_int
 
 __all__ = ["ContextTimeSeriesSplit", "full_window_scorer"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._optional import import_optional
+from ._utils.optional import import_optional
 
 EMBEDDING_MAPS = ("pca", "tsne")
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import torch
 
-from ._optional import import_optional
-from ._params import check_int
+from ._utils.optional import import_optional
+from ._utils.params import check_int
 
 WorkerPlugin = import_optional("distributed", "sktagembed.scaling").WorkerPlugin
 

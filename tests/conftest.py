@@ -17,7 +17,7 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-# Hypothesis profiles of tests/test_fuzz.py, picked by
+# Hypothesis profiles of tests/contract/test_fuzz.py, picked by
 # SKTAGEMBED_HYPOTHESIS_PROFILE: "ci" (default) is small and derandomized, so
 # every run tries the same examples; "long" is for benchmarks/fuzz_long.py.
 settings.register_profile(

@@ -1,8 +1,16 @@
-"""Pure-torch tag-embedding modules.
+"""Pure-torch modules: the nine tag embeddings and the TimeXer forecaster.
 
-Every module maps a batch of tag rows, dense ``(n, K)`` or sparse
-:class:`TagBags`, to ``(n, output_dim)``. Nothing here knows about pandas or
-scikit-learn.
+- The tag-embedding families (``sum``/``linear``, ``multihead``/``attention``,
+  ``interaction``/``bilinear``, ``mlp``, ``hierarchical``, ``pretrained``): each
+  maps a batch of tag rows, dense ``(n, K)`` or sparse :class:`TagBags`, to
+  ``(n, output_dim)``. :data:`METHODS`, :data:`METHOD_OPTIONS` and
+  :func:`build_tag_embedding` name and build them.
+- :class:`TimeXer`: the forecaster, whose exogenous variate tokens (and series'
+  endogenous tokens) may carry a tag embedding.
+- Sparse tag rows (:class:`TagBags`, :func:`dense_to_bags`,
+  :func:`sparse_to_bags`), in the layout ``torch.nn.EmbeddingBag`` takes.
+
+Nothing here knows about pandas, scikit-learn or skorch.
 """
 
 from ._bags import TagBags, dense_to_bags, sparse_to_bags

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .._params import check_int
+from .._utils.params import check_int
 from ._bags import TagBatch, check_tags
 
 

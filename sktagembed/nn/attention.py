@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .._params import check_int
+from .._utils.params import check_int
 from ..exceptions import InputValueError
 from ._bags import TagBags, TagBatch, compact
 from ._base import TagEmbedding, normal_table

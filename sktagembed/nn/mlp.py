@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .._params import check_fraction, check_int
+from .._utils.params import check_fraction, check_int
 from ._bags import TagBatch, bag_sum
 from ._base import TagEmbedding
 

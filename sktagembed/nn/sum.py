@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .._params import check_option
+from .._utils.params import check_option
 from ._bags import TagBags, TagBatch, bag_sum, bag_weight_sum
 from ._base import TagEmbedding, normal_table
 

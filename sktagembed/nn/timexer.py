@@ -48,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._params import check_fraction, check_int, check_option
+from .._utils.params import check_fraction, check_int, check_option
 from ..exceptions import InputValueError
 from ._bags import TagBags, dense_to_bags, sparse_to_bags
 from ._base import TagEmbedding
@@ -275,18 +275,6 @@ class TimeXer(nn.Module):
             scale, 1.0, n_vars, "level_scale"))
         if not bool((self.level_scale > 0).all()):
             raise InputValueError("level_scale must be positive.")
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        if self.linear_skip and "skip_level_own" not in self._modules:
-            # Pickled before the skip had its level part: add it at zero, so
-            # the model forecasts as it did.
-            self._add_level_part(None, None)
-            reference = self.skip_own.weight
-            for name in ("skip_level_own", "skip_level_shared"):
-                self._modules[name].to(reference.device, reference.dtype)
-            self.level_location = self.level_location.to(reference.device)
-            self.level_scale = self.level_scale.to(reference.device)
 
     @property
     def n_tokens(self) -> int:

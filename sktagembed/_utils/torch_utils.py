@@ -1,0 +1,103 @@
+"""Devices, numeric precision, compilation and seeding, for both estimators."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+from ..exceptions import InputTypeError, InputValueError, SlowBfloat16Warning
+
+
+def resolve_device(device: str | torch.device | None) -> str:
+    """Turn ``device="auto"`` into ``"cuda"`` when CUDA is available.
+
+    skorch has no ``"auto"``; every estimator resolves it here, at fit time,
+    so that the device is chosen on the machine that trains.
+    """
+    if device is None or device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if isinstance(device, torch.device):
+        return str(device)
+    if not isinstance(device, str):
+        raise InputTypeError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device, "
+            f"got {device!r}."
+        )
+    try:
+        torch.device(device)
+    except RuntimeError as exc:
+        raise InputValueError(
+            f"device={device!r} is not a valid torch device."
+        ) from exc
+    return device
+
+
+def torch_seed_from(random_state) -> int:
+    """Draw a torch seed from a scikit-learn style ``random_state``."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextlib.contextmanager
+def seeded_torch(seed: int, device: str = "cpu") -> Iterator[None]:
+    """Seed torch inside the block without touching the caller's RNG state."""
+    devices = [torch.device(device)] if torch.device(device).type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+PRECISIONS = ("float32", "bfloat16")
+
+
+def autocast(device: str | torch.device, precision: str):
+    """The context in which a forward pass runs: bfloat16 autocast (weights
+    and optimiser state stay float32), or nothing for float32."""
+    if precision == "float32":
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
+
+
+def has_fast_bfloat16(device: str | torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 matrix products natively (a GPU
+    with bfloat16 support, a CPU with AVX-512 BF16 or AMX)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without oneDNN
+        return False
+
+
+def warn_if_slow_bfloat16(device: str, precision: str) -> None:
+    if precision == "bfloat16" and not has_fast_bfloat16(device):
+        warnings.warn(
+            f"precision='bfloat16' on {device!r}, which has no native bfloat16 "
+            "matrix products (on a CPU they need AVX-512 BF16 or AMX): training "
+            "runs, but slower than in float32.",
+            SlowBfloat16Warning, stacklevel=3,
+        )
+
+
+def compiled(module: torch.nn.Module, trial) -> torch.nn.Module:
+    """``torch.compile(module)``, tried on one batch (forward and backward);
+    where compilation is unavailable or fails, a warning and the module as
+    it is. ``trial()`` runs the batch through a module."""
+    try:
+        candidate = torch.compile(module)
+        trial(candidate)
+    except Exception as exc:  # compilers fail in many ways; fall back to eager
+        warnings.warn(
+            f"torch.compile is unavailable here ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); training runs "
+            "without compiling.", RuntimeWarning, stacklevel=3,
+        )
+        module.zero_grad(set_to_none=True)
+        return module
+    module.zero_grad(set_to_none=True)
+    return candidate

@@ -1,0 +1,847 @@
+"""TimeXerRegressor: the TimeXer forecaster as a scikit-learn regressor, with
+tags, known-future covariates, quantiles, panels and missing values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .._utils.checks import (
+    FeatureNameRecorder,
+    check_feature_names,
+    check_target,
+    check_training_params,
+)
+from .._utils.params import check_int, check_option
+from .._utils.persistence import PersistenceMixin
+from .._utils.torch_utils import (
+    PRECISIONS,
+    autocast,
+    resolve_device,
+    seeded_torch,
+    torch_seed_from,
+)
+from .._utils.training import InterruptibleNet, learning_rate_schedule, train_net
+from ..embedding._build import build_tag_module, check_method_options, single_tag_table
+from ..exceptions import InputTypeError, InputValueError
+from ..nn import METHODS
+from ..nn.timexer import TAG_COMBINES, TimeXer
+from ._forecast_frame import check_forecast_rows, forecast_table
+from ._layout import MAX_MAGNITUDE, ColumnLayout, as_time_table
+from ._losses import ForecastLoss, quantile_levels
+from ._tag_tables import SeriesTagTable, as_tensor
+from ._targets import (
+    check_sample_weight,
+    is_endogenous_future,
+    series_statistics,
+    warn_if_target_is_another_column,
+)
+from ._time_index import time_step
+from ._windows import SeriesContext, flatten_forecast
+
+MODES = ("MS", "M")
+TARGET_SCALINGS = ("auto", "window", "series")
+LR_SCHEDULES = ("cosine", "halving")
+#: Windows per forward pass in ``predict``.
+PREDICT_BATCH = 2048
+
+
+class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
+    """TimeXer forecaster with tag-aware tokens, known-future covariates and
+    quantiles, as a scikit-learn regressor.
+
+    ``X`` holds rows in time order (a DataFrame or 2-D array, ``n_steps x
+    n_vars``); the forecast made at row ``t`` reads rows ``t - lookback + 1 ..
+    t`` of its series, the known-future covariates also rows ``t + 1 .. t +
+    horizon``, and predicts ``y[t]``: the target's next ``horizon`` steps (one
+    column per step; :func:`make_forecast_frame` builds such a ``y`` without
+    leakage). ``horizon`` is the number of columns of ``y`` per endogenous
+    variable.
+
+    In the MS setting (default) the ``endogenous`` column is patched and read
+    through TimeXer's global token; every other column becomes one variate
+    token. In the M setting every column is endogenous (and also a variate
+    token), and ``y`` holds one block of steps per column.
+
+    Tags: with ``feature_tags`` (a tag table indexed by column name) each
+    exogenous or future variable's token gets its tag embedding; with
+    ``series_tags`` (indexed by series id) the endogenous tokens of each
+    series get the series' tag embedding, so one model serves many series and
+    a series never seen in training, with known tags, gets a forecast.
+
+    Panels of many series (rows interleaved) are given with ``groups`` or
+    ``group_column``; windows never cross a series. NaN in ``X`` is a missing
+    value, masked inside the model; NaN in ``y`` marks a context row, read for
+    its covariates but never trained on. Windows are never materialised: the
+    data is held once (on the GPU when training there) and each batch gathers
+    its windows. Forecasts are in the units of ``y``.
+
+    Parameters
+    ----------
+    lookback : int, default=96
+        Window length; must be divisible by ``patch_len``.
+    patch_len : int, default=16
+        Length of the endogenous patches.
+    endogenous : str or int, default=None
+        Endogenous column (name, or position for arrays) in mode ``"MS"``;
+        None: the last column that is not a future covariate. Must be None in
+        mode ``"M"``.
+    mode : {"MS", "M"}, default="MS"
+        One endogenous series with exogenous ones, or every column endogenous.
+    group_column : str, default=None
+        Column of ``X`` holding series ids; not a feature.
+    future_covariates : list of str, default=None
+        Columns known over the horizon (day-ahead forecasts, calendar,
+        planned events), each a variate token read over the look-back and the
+        horizon. Mode ``"MS"`` only.
+    feature_tags : DataFrame, default=None
+        Tag table indexed by exogenous/future column name (extra rows are
+        ignored; a ``ColumnTransformer``'s ``name__`` prefix is recognised);
+        its columns are read like ``TagEmbeddingTransformer`` input.
+    series_tags : DataFrame, default=None
+        Tag table indexed by series id (the values of ``groups`` or
+        ``group_column``); every series met in ``fit``, ``predict`` or
+        ``forecast`` needs a row.
+    tag_method : str or None, default="auto"
+        Embedding method of the tags, one of the nine methods, for feature and
+        series tags alike. ``"auto"``: ``"sum"`` when tags are given, else
+        plain TimeXer. ``None`` is plain TimeXer even when tags are given, so
+        that a search over ``tag_method`` can include the baseline.
+    tag_embedding_dim : int, default=16
+        Size of the tag embedding before it joins the tokens.
+    tag_options : dict, default=None
+        Options of the tag method, each read only by the methods named:
+        ``pooling`` (sum), ``num_heads`` (multihead), ``hidden_dim`` (mlp,
+        attention), ``dropout`` (mlp), ``hierarchy`` (hierarchical; default
+        ``"infer"``), ``pretrained``, ``freeze`` and ``handle_missing``
+        (pretrained; the table as for ``TagEmbeddingTransformer``). A key
+        the chosen method does not read is an error.
+    tag_combine : {"add", "concat"}, default="add"
+        Tag embeddings are projected to ``d_model`` and added to their tokens,
+        or concatenated to them and projected back.
+    calendar : {"auto", True, False}, default="auto"
+        Add hour, day-of-week, day-of-month and day-of-year tokens from the
+        DatetimeIndex of ``X`` (read over the look-back, as in the paper).
+        ``"auto"``: when ``X`` has a DatetimeIndex; ``True`` requires one.
+    quantiles : list of float, default=None
+        Quantile levels in (0, 1) to forecast, trained with the pinball loss;
+        they never cross. ``predict`` returns the median (level 0.5, added if
+        absent); None gives point forecasts trained with the squared error.
+    target_scaling : {"auto", "window", "series"}, default="auto"
+        How forecasts return to the units of ``y``. ``"window"``: with the
+        endogenous window's mean and standard deviation (TimeXer's instance
+        normalisation), right when ``y`` holds the endogenous column's own
+        next values. ``"series"``: with each series' mean and standard
+        deviation of ``y`` in training, for any other target. ``"auto"``
+        picks ``"window"`` when ``y`` matches the endogenous column's next
+        values on the training rows, else ``"series"``, with a warning when
+        ``y`` matches another column's next values instead (the endogenous
+        column left to its default by mistake).
+    d_model, n_heads, e_layers, d_ff : int, default=128, 8, 1, 256
+        Transformer width, attention heads, encoder layers, feed-forward width.
+    dropout : float, default=0.1
+    use_norm : bool, default=True
+        Per-window instance normalisation of the inputs.
+    linear_skip : {"auto", True, False}, default="auto"
+        Add a linear map from the windows straight to the forecast
+        (LSTNet's highway; zero at initialisation): each endogenous
+        variable's forecast reads its own look-back and every exogenous,
+        future and calendar window, normalised as TimeXer sees them and
+        (all but the calendar, whose level is only the date), to keep the
+        levels that normalisation removes, standardised with the training
+        data's mean and standard deviation of each column. A
+        departure from the paper that helps
+        on modest data (``benchmarks/defaults_vs_ridge.py``); ``False`` is
+        TimeXer as published. ``"auto"``: on, unless ``feature_tags`` or
+        ``series_tags`` is given (whatever ``tag_method``, so that a search
+        over it compares like with like): the skip's per-column weights
+        learn around the tags, and cut the gain of series tags on unseen
+        series (see the user guide's "The linear skip").
+    max_epochs : int, default=10
+    lr : float, default=1e-3
+        AdamW learning rate (the peak, with ``lr_schedule="cosine"``).
+    lr_schedule : {"cosine", "halving"}, default="cosine"
+        ``"cosine"``: a linear warm-up over the first 5% of the training
+        steps, then a cosine decay to zero at the last step, whatever the
+        data size. ``"halving"``: two epochs at ``lr``, then halve after
+        every epoch (the reference TimeXer's schedule, tuned for about 10,000
+        steps an epoch).
+    batch_size : int, default=32
+    weight_decay : float, default=0.0
+        AdamW's decoupled weight decay, on every parameter; ``0`` is plain
+        Adam. On the electricity-price subsets of
+        ``benchmarks/defaults_vs_ridge.py`` no value carried from the rows
+        it was chosen on to the test rows (user guide, "A floor every forecast
+        should clear").
+    patience : int, default=3
+        With a validation set, early stopping on its loss, restoring the
+        best weights; 0 turns it off.
+    validation_fraction : float, default=0.0
+        The chronologically last fraction of each series' training windows,
+        held out for validation and early stopping. By default every window
+        trains and the learning-rate schedule runs to its end: stopping
+        early on a short validation tail stops while the cosine learning
+        rate is still high, and on the electricity-price subsets of
+        ``benchmarks/defaults_vs_ridge.py`` that cost 5-15% of test MSE.
+    device : str, default="auto"
+        ``"auto"`` trains on CUDA when available.
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs forward passes under bfloat16 autocast (weights,
+        optimiser state and loss stay float32): faster on GPUs and on CPUs
+        with AVX-512 BF16 or AMX, slower where bfloat16 is emulated (a
+        :class:`~sktagembed.exceptions.SlowBfloat16Warning` says so).
+    compile : bool, default=False
+        Train a ``torch.compile``-d model: after a compilation of tens of
+        seconds, faster steps. Where compilation is unavailable, a warning
+        and ordinary training. Predictions run uncompiled.
+    accelerate : bool or dict, default=False
+        Train through Hugging Face Accelerate (skorch's Accelerate
+        integration; needs ``pip install "sktagembed[accelerate]"``):
+        ``True``, or a dict of ``accelerate.Accelerator`` keyword arguments
+        such as ``{"mixed_precision": "bf16"}``. Run the training script with
+        ``accelerate launch`` for one process per GPU; each process trains on
+        its share of every epoch's batches. ``device`` must then be
+        ``"auto"`` (the Accelerator picks each process's device) or ``"cpu"``.
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+        1 prints skorch's epoch table, 2 adds a batch progress bar.
+    callbacks : list of skorch callbacks, default=None
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained net.
+    exogenous_columns_ : list of str
+        The exogenous variables read over the look-back, in token order.
+    future_columns_ : list of str
+        The known-future covariates, in token order.
+    endogenous_columns_ : list of str
+        The endogenous variables.
+    horizon_ : int
+        Forecast steps per endogenous variable.
+    quantile_levels_ : list of float or None
+        The levels ``predict_quantiles`` returns.
+    target_scaling_ : {"window", "series"}
+        How forecasts return to the units of ``y``.
+    linear_skip_ : bool
+        Whether the model has the linear skip (``linear_skip`` resolved).
+    calendar_ : bool
+        Whether the model reads calendar tokens (``calendar`` resolved).
+    series_ids_ : ndarray
+        The series seen in training.
+    tag_names_ : list of str or None
+        Tags of ``feature_tags``.
+    tag_embeddings_ : DataFrame or None
+        The learned embedding of each feature tag alone (one row per tag).
+    variable_embeddings_ : DataFrame or None
+        The learned tag embedding of each tagged variable (its tag row),
+        indexed by column name.
+    series_tag_names_ : list of str or None
+        Tags of ``series_tags``.
+    n_outputs_ : int
+        Values predicted per row.
+    device_ : str
+        The torch device of the net (``"cpu"`` after loading a GPU-trained
+        model on a machine without CUDA).
+    fitted_versions_ : dict of str to str
+        Versions of sktagembed, torch, scikit-learn and skorch at fit time.
+        Unpickling under another sktagembed version warns with
+        :class:`~sktagembed.exceptions.VersionMismatchWarning`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sktagembed import TimeXerRegressor, make_forecast_frame
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame(rng.normal(size=(200, 2)), columns=["load", "price"],
+    ...                   index=pd.date_range("2024-01-01", periods=200, freq="h"))
+    >>> X, y = make_forecast_frame(df, "price", horizon=4)
+    >>> model = TimeXerRegressor(lookback=16, patch_len=8, d_model=16, n_heads=2,
+    ...                          d_ff=32, quantiles=[0.1, 0.9], max_epochs=1,
+    ...                          random_state=0).fit(X, y)
+    >>> model.predict(X).shape, model.predict_quantiles(X).shape
+    ((196, 4), (196, 4, 2))
+    >>> model.forecast(df).columns.tolist()
+    ['timestamp', 'step', 'prediction', '0.1', '0.9']
+    """
+
+    def __init__(
+        self,
+        lookback=96,
+        *,
+        patch_len=16,
+        endogenous=None,
+        mode="MS",
+        group_column=None,
+        future_covariates=None,
+        feature_tags=None,
+        series_tags=None,
+        tag_method="auto",
+        tag_embedding_dim=16,
+        tag_options=None,
+        tag_combine="add",
+        calendar="auto",
+        quantiles=None,
+        target_scaling="auto",
+        d_model=128,
+        n_heads=8,
+        e_layers=1,
+        d_ff=256,
+        dropout=0.1,
+        use_norm=True,
+        linear_skip="auto",
+        max_epochs=10,
+        lr=1e-3,
+        lr_schedule="cosine",
+        batch_size=32,
+        weight_decay=0.0,
+        patience=3,
+        validation_fraction=0.0,
+        device="auto",
+        precision="float32",
+        compile=False,
+        accelerate=False,
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.lookback = lookback
+        self.patch_len = patch_len
+        self.endogenous = endogenous
+        self.mode = mode
+        self.group_column = group_column
+        self.future_covariates = future_covariates
+        self.feature_tags = feature_tags
+        self.series_tags = series_tags
+        self.tag_method = tag_method
+        self.tag_embedding_dim = tag_embedding_dim
+        self.tag_options = tag_options
+        self.tag_combine = tag_combine
+        self.calendar = calendar
+        self.quantiles = quantiles
+        self.target_scaling = target_scaling
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.e_layers = e_layers
+        self.d_ff = d_ff
+        self.dropout = dropout
+        self.use_norm = use_norm
+        self.linear_skip = linear_skip
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.device = device
+        self.precision = precision
+        self.compile = compile
+        self.accelerate = accelerate
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # -- fit ------------------------------------------------------------------
+
+    def fit(self, X, y, groups=None, sample_weight=None):
+        """Train TimeXer on every full window whose target is known.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+            Rows in time order (within each series); numeric, NaN for missing
+            values, no infinity, at most 1e15 in magnitude (training runs in
+            float32).
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs)
+            Target of each row: its next ``horizon`` steps (per endogenous
+            variable). NaN marks an unknown value; a row with no known value
+            is a context row, never trained on.
+        groups : array-like of shape (n_steps,), default=None
+            Series id of each row, for panels.
+        sample_weight : array-like of shape (n_steps,), default=None
+            Weight of each row's forecast in the loss; a zero weight leaves
+            the row out of training, as a NaN target does.
+
+        Returns
+        -------
+        self : TimeXerRegressor
+        """
+        self._check_params()
+        X = as_time_table(X)
+        if y is None:
+            raise InputValueError(
+                "TimeXerRegressor requires y to be passed, but the target y is "
+                "None."
+            )
+        feature_names = FeatureNameRecorder().record(X)
+        method = self._tag_method()
+        layout = ColumnLayout.from_training_frame(
+            X, endogenous=self.endogenous, mode=self.mode,
+            group_column=self.group_column, calendar=self.calendar,
+            feature_tags=None if method is None else self.feature_tags,
+            future_covariates=self.future_covariates,
+        )
+        data, series = layout.read(X, groups, self.group_column)
+        n_rows, n_endogenous = data.shape[0], len(layout.endogenous)
+        target = check_target(y, n_rows, allow_nan=True,
+                              max_magnitude=MAX_MAGNITUDE).reshape(n_rows, -1)
+        weight = check_sample_weight(sample_weight, n_rows)
+        if target.shape[1] % n_endogenous:
+            raise InputValueError(
+                f"In mode='M' y needs a multiple of the {n_endogenous} columns "
+                f"of X (one block of steps per column), got {target.shape[1]}."
+            )
+        if weight is not None:  # a zero weight: the row's target is unknown
+            target[weight == 0] = np.nan
+        series_table = None
+        if method is not None and self.series_tags is not None:
+            series_table = SeriesTagTable.read(self.series_tags)
+        scaling = self.target_scaling
+        if scaling == "auto":
+            scaling = "window" if is_endogenous_future(
+                data, series, target, layout.positions("endogenous")) else "series"
+            if scaling == "series" and self.mode == "MS" and self.endogenous is None:
+                warn_if_target_is_another_column(
+                    data, series, target, layout.columns, layout.endogenous[0],
+                    layout.positions("exogenous"))
+        location, scale = series_statistics(target, series.codes,
+                                            len(series.labels), n_endogenous)
+        ends = series.full_window_ends(self.lookback)
+        ends = ends[np.isfinite(target[ends]).any(axis=1)]
+        if len(ends) == 0:
+            raise InputValueError(
+                f"No row has both the lookback={self.lookback} rows of history "
+                f"one training window needs and a known target (X has "
+                f"n_samples={n_rows}); give more rows or a shorter lookback."
+            )
+        train_ends, valid_ends = series.split_last(ends, self.validation_fraction)
+        net_class, net_options = self._net_class()
+        device = net_options.pop("device")
+        rng = check_random_state(self.random_state)
+        seed = torch_seed_from(rng)
+        horizon = target.shape[1] // n_endogenous
+        levels = quantile_levels(self.quantiles)
+        context = SeriesContext(series.labels, location, scale, scaling,
+                                series_table)
+        with seeded_torch(seed, device):
+            # min propagates NaN: a scan without a mask the size of the data.
+            module = self._build_module(layout, horizon, levels, series_table,
+                                        bool(np.isnan(np.min(data))), rng, data)
+            dataset = context.source(data, series, layout, self.lookback, horizon,
+                                     device)
+            target_tensor = torch.from_numpy(target.astype(np.float32)).to(device)
+            weight_tensor = (None if weight is None else
+                             torch.from_numpy(weight.astype(np.float32)).to(device))
+            train = dataset.windows(train_ends, target_tensor, weight_tensor)
+            valid = (dataset.windows(valid_ends, target_tensor, weight_tensor)
+                     if len(valid_ends) else None)
+            # Under Accelerate each process runs its share of the batches.
+            processes = net_options["accelerator"].num_processes if (
+                "accelerator" in net_options) else 1
+            batches = -(-len(train_ends) // self.batch_size)
+            schedule = learning_rate_schedule(self.lr_schedule, self.max_epochs,
+                                              -(-batches // processes))
+            net = train_net(
+                module, train, valid,
+                criterion=ForecastLoss(None if self.quantiles is None else levels),
+                # With no weight decay, AdamW's update is Adam's, bit for bit.
+                optimizer=torch.optim.AdamW,
+                optimizer__weight_decay=self.weight_decay,
+                # One fused kernel for the whole update instead of one per
+                # parameter tensor: a third of a CPU training step otherwise.
+                optimizer__fused=True,
+                lr=self.lr,
+                max_epochs=self.max_epochs,
+                batch_size=self.batch_size,
+                patience=self.patience,
+                device=device,
+                verbose=self.verbose,
+                callbacks=[*(self.callbacks or []), schedule],
+                net_class=net_class,
+                precision=self.precision,
+                compile=self.compile,
+                **net_options,
+            )
+
+        feature_names.apply_to(self)
+        self.layout_ = layout
+        self.endogenous_columns_ = list(layout.endogenous)
+        self.exogenous_columns_ = list(layout.exogenous)
+        self.future_columns_ = list(layout.future)
+        self.horizon_ = horizon
+        self.quantile_levels_ = (None if self.quantiles is None else
+                                 sorted(float(q) for q in set(self.quantiles)))
+        self._levels = levels
+        self.target_scaling_ = scaling
+        self.linear_skip_ = module.linear_skip
+        self.calendar_ = layout.calendar
+        self.series_ids_ = series.labels
+        self._series_context = context
+        self.tag_names_ = layout.tag_names
+        self.tag_embeddings_ = (
+            None if module.tag_embedding is None else
+            single_tag_table(module.tag_embedding, layout.tag_names, method))
+        self.variable_embeddings_ = (
+            None if module.tag_embedding is None else
+            _variable_table(module, layout.tagged))
+        self.series_tag_names_ = (None if series_table is None else
+                                  series_table.tag_names)
+        self.n_outputs_ = target.shape[1]
+        self.device_ = device
+        self.net_ = net
+        self._record_fitted_versions()
+        return self
+
+    def _check_params(self) -> None:
+        check_option(self.mode, "mode", MODES)
+        check_option(self.tag_method, "tag_method", ["auto", None, *METHODS])
+        check_option(self.tag_combine, "tag_combine", TAG_COMBINES)
+        check_option(self.target_scaling, "target_scaling", TARGET_SCALINGS)
+        check_option(self.lr_schedule, "lr_schedule", LR_SCHEDULES)
+        check_option(self.precision, "precision", PRECISIONS)
+        check_option(self.compile, "compile", [False, True])
+        check_option(self.linear_skip, "linear_skip", ["auto", False, True])
+        check_option(self.calendar, "calendar", ["auto", False, True])
+        if self.accelerate is not False and self.precision != "float32":
+            raise InputValueError(
+                "With accelerate, set the precision through Accelerate: "
+                "accelerate={'mixed_precision': 'bf16'}, precision='float32'."
+            )
+        tagged = self.feature_tags is not None or self.series_tags is not None
+        method = self._tag_method()
+        if method is not None and not tagged:
+            raise InputValueError(
+                f"tag_method={method!r} needs feature_tags (indexed by column "
+                "name) or series_tags (indexed by series id)."
+            )
+        if method is not None:
+            check_method_options(method, self.tag_options)
+        elif self.tag_options and not tagged:
+            raise InputValueError(
+                "tag_options is given without feature_tags or series_tags, so no "
+                "tag method would read it."
+            )
+        for name in ("lookback", "patch_len", "d_model", "n_heads",
+                     "e_layers", "d_ff", "tag_embedding_dim"):
+            check_int(getattr(self, name), name)
+        check_training_params(self)
+        quantile_levels(self.quantiles)
+        if self.accelerate not in (False, True) and not isinstance(
+                self.accelerate, dict):
+            raise InputTypeError(
+                "accelerate must be False, True or a dict of Accelerator "
+                f"keyword arguments, got {self.accelerate!r}."
+            )
+
+    def _tag_method(self) -> str | None:
+        """The tag method in effect (``"auto"`` resolved)."""
+        if self.tag_method == "auto":
+            tagged = self.feature_tags is not None or self.series_tags is not None
+            return "sum" if tagged else None
+        return self.tag_method
+
+    def _net_class(self) -> tuple[type, dict]:
+        """The skorch net class, its extra options and the device (the
+        Accelerator picks the device when ``accelerate`` is set)."""
+        if self.accelerate is False:
+            return InterruptibleNet, {"device": resolve_device(self.device)}
+        from ._accelerate import AcceleratedNet, make_accelerator
+
+        accelerator = make_accelerator(self.accelerate, self.device)
+        return AcceleratedNet, {"accelerator": accelerator,
+                                "device": str(accelerator.device)}
+
+    def _linear_skip(self) -> bool:
+        if self.linear_skip == "auto":
+            return self.feature_tags is None and self.series_tags is None
+        return bool(self.linear_skip)
+
+    def _build_module(self, layout: ColumnLayout, horizon: int,
+                      levels: list[float], series_table, has_missing: bool,
+                      rng, data: np.ndarray) -> TimeXer:
+        """The torch module; ``data`` (the training table) gives the linear
+        skip's column statistics."""
+        method = self._tag_method()
+        options = dict(self.tag_options or {})
+        if method == "hierarchical":
+            options.setdefault("hierarchy", "infer")
+
+        def tag_module(matrix, names):
+            return build_tag_module(method, matrix, names, self.tag_embedding_dim,
+                                    random_state=rng, **options)
+
+        tag_embedding = tag_matrix = series_embedding = None
+        if layout.tag_matrix is not None:
+            tag_embedding = tag_module(layout.tag_matrix, layout.tag_names)
+            tag_matrix = as_tensor(layout.tag_matrix)
+        if series_table is not None:
+            series_embedding = tag_module(series_table.matrix,
+                                          series_table.tag_names)
+        linear_skip = self._linear_skip()
+        location = scale = None
+        if linear_skip:
+            location, scale = map(torch.from_numpy, layout.level_statistics(data))
+        return TimeXer(
+            self.lookback,
+            horizon,
+            len(layout.endogenous),
+            len(layout.exogenous),
+            layout.n_calendar,
+            n_future=len(layout.future),
+            n_quantiles=len(levels) if self.quantiles is not None else 1,
+            median_index=levels.index(0.5) if self.quantiles is not None else 0,
+            patch_len=self.patch_len,
+            d_model=self.d_model,
+            n_heads=self.n_heads,
+            e_layers=self.e_layers,
+            d_ff=self.d_ff,
+            dropout=self.dropout,
+            use_norm=self.use_norm,
+            missing_embedding=has_missing,
+            tag_embedding=tag_embedding,
+            tag_matrix=tag_matrix,
+            series_tag_embedding=series_embedding,
+            tag_combine=self.tag_combine,
+            linear_skip=linear_skip,
+            level_location=location,
+            level_scale=scale,
+        )
+
+    # -- predict --------------------------------------------------------------
+
+    def predict(self, X, groups=None):
+        """Forecast the target of every row (the median with ``quantiles``).
+
+        Rows with fewer than ``lookback`` earlier rows in their series get a
+        window padded on the left with the series' first row, so every row
+        gets a finite forecast; to score only full windows, see
+        :func:`sktagembed.model_selection.full_window_scorer`.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_steps,) or (n_steps, n_outputs)
+        """
+        out = self._median(self._forecast_rows(X, groups))
+        return out[:, 0] if self.n_outputs_ == 1 else out
+
+    def predict_quantiles(self, X, groups=None):
+        """Forecast the quantile levels of ``quantiles`` for every row.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_steps, n_outputs, n_levels)
+            Levels in increasing order (``quantile_levels_``); never crossing.
+        """
+        check_is_fitted(self)
+        if self.quantile_levels_ is None:
+            raise InputValueError(
+                "predict_quantiles needs a model fitted with quantiles=[...]; "
+                "this one gives point forecasts (predict)."
+            )
+        return self._user_levels(self._forecast_rows(X, groups))
+
+    def forecast(self, X, groups=None) -> pd.DataFrame:
+        """Forecast the next ``horizon`` steps after each series' last row
+        with a known target, in the units of ``y``.
+
+        The origin of a series is its last row whose endogenous value is
+        known; its window is the ``lookback`` rows up to it, and the
+        known-future covariates come from the ``horizon`` rows after it
+        (rows with the covariates filled in and the target missing).
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+            History (and, for future covariates, the rows of the horizon).
+            A DataFrame's columns are matched by name, in any order.
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        forecast : DataFrame
+            One row per series, variable and future step: the series id
+            (panels, named by ``group_column`` or ``"series"``), ``variable``
+            (mode ``"M"``), ``timestamp`` (when ``X`` has a DatetimeIndex with
+            a frequency), ``step`` (1 to ``horizon``), ``prediction`` and one
+            column per quantile level (named like ``"0.1"``).
+        """
+        check_is_fitted(self)
+        X = as_time_table(X)
+        fitted = getattr(self, "feature_names_in_", None)
+        if fitted is not None and isinstance(X, pd.DataFrame) and (
+                set(map(str, X.columns)) == set(fitted)):
+            X = X[list(fitted)]  # a frame's columns are read by name here
+        data, series = self._read(X, groups)
+        layout = self.layout_
+        known = np.isfinite(data[:, layout.positions("endogenous")]).all(axis=1)
+        origins = series.last_rows(known)
+        index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
+        check_forecast_rows(data, series, origins, layout, self.horizon_, index)
+        out = self._forecast_rows(X, groups, rows=origins, read=(data, series))
+        group_name = None
+        if series.labels[0] is not None or len(series.labels) > 1:
+            group_name = (str(self.group_column) if self.group_column is not None
+                          else "series")
+        frequency = (time_step(index, series)
+                     if isinstance(index, pd.DatetimeIndex) else None)
+        return forecast_table(
+            self._median(out),
+            None if self.quantile_levels_ is None else self._user_levels(out),
+            self.quantile_levels_, series.labels, index[origins],
+            self.endogenous_columns_, group_name, frequency)
+
+    def scored_rows(self, X, y=None, groups=None) -> np.ndarray:
+        """The rows a score should count: those with a full window (at least
+        ``lookback`` rows of their series up to them) and, when ``y`` is
+        given, a known target.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs), optional
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        rows : ndarray of int
+        """
+        check_is_fitted(self)
+        _, series = self._read(as_time_table(X), groups)
+        full = np.zeros(len(series.position), dtype=bool)
+        full[series.full_window_ends(self.lookback)] = True
+        if y is not None:
+            target = check_target(y, len(full), allow_nan=True)
+            full &= np.isfinite(target.reshape(len(full), -1)).all(axis=1)
+        return np.flatnonzero(full)
+
+    def score(self, X, y, sample_weight=None, groups=None) -> float:
+        """R² of the forecasts of the rows with a full window and a known
+        target (:meth:`scored_rows`): the first ``lookback - 1`` rows of each
+        series in ``X`` serve as history only.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs)
+        sample_weight : array-like of shape (n_steps,), default=None
+        groups : array-like of shape (n_steps,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import r2_score
+
+        rows = self.scored_rows(X, y, groups)
+        if len(rows) == 0:
+            raise InputValueError(
+                f"No row of X has a full window of lookback={self.lookback} rows "
+                "and a known target to score; give the rows before the scored "
+                "ones as history (see sktagembed.model_selection)."
+            )
+        truth = np.asarray(y, dtype=np.float64)[rows]
+        weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+        return r2_score(truth, self.predict(X, groups)[rows], sample_weight=weight)
+
+    def tag_importance(self, X, y, groups=None, *, method="ablation",
+                       n_repeats=5, random_state=None) -> pd.DataFrame:
+        """Score each feature tag by what the forecasts lose without it.
+
+        ``"ablation"`` removes the tag from the variables carrying it and
+        measures the relative growth of the MSE on the rows of ``X`` with a
+        full window and a known target (nothing is retrained); its spread
+        comes from ``n_repeats`` bootstrap resamples of those rows.
+        ``"permutation"`` hands the tag to as many randomly drawn variables
+        instead, ``n_repeats`` times. Both also give the mean cross-attention
+        weight from the global token to the variables carrying the tag. It
+        swaps the model's tag rows while it runs: do not call other methods
+        of the same model from other threads meanwhile.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_steps, n_vars)
+            Rows to score (held-out rows, with the history before them).
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs)
+        groups : array-like of shape (n_steps,), default=None
+        method : {"ablation", "permutation"}, default="ablation"
+        n_repeats : int, default=5
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        importance : DataFrame
+            One row per tag, most important first: ``importance`` (relative
+            MSE growth; 0.1 is 10% worse without the tag), ``importance_std``,
+            ``attention`` (mean cross-attention weight of its variables) and
+            ``n_variables`` carrying it.
+        """
+        from ._importance import tag_importance
+
+        check_is_fitted(self)
+        return tag_importance(self, X, y, groups=groups, method=method,
+                              n_repeats=n_repeats, random_state=random_state)
+
+    def _read(self, X, groups):
+        check_feature_names(self, X)
+        return self.layout_.read(X, groups, self.group_column)
+
+    def _forecast_rows(self, X, groups, rows=None, read=None) -> np.ndarray:
+        """Forecasts ``(n_rows, n_outputs, n_model_levels)`` of ``rows`` (all
+        rows of ``X`` by default)."""
+        check_is_fitted(self)
+        if read is None:
+            X = as_time_table(X)
+            read = self._read(X, groups)
+        data, series = read
+        device = str(self.net_.device)
+        inputs = self._series_context.source(data, series, self.layout_,
+                                             self.lookback, self.horizon_, device)
+        rows = np.arange(data.shape[0]) if rows is None else rows
+        dataset = inputs.windows(rows)
+        module = self.net_.module_.eval()
+        n_levels = len(self._levels) if self.quantile_levels_ is not None else 1
+        out = np.empty((len(rows), self.n_outputs_, n_levels))
+        with torch.no_grad(), autocast(device, self.precision):
+            for start in range(0, len(rows), PREDICT_BATCH):
+                items = torch.arange(start, min(start + PREDICT_BATCH, len(rows)))
+                batch, _ = dataset.batch(items)
+                forecast = module(**batch).float()
+                if n_levels == 1:
+                    forecast = forecast.unsqueeze(-1)
+                out[start:start + len(items)] = flatten_forecast(forecast).cpu()
+        return out
+
+    def _median(self, out: np.ndarray) -> np.ndarray:
+        return out[:, :, self._levels.index(0.5) if out.shape[2] > 1 else 0]
+
+    def _user_levels(self, out: np.ndarray) -> np.ndarray:
+        return out[:, :, [self._levels.index(q) for q in self.quantile_levels_]]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+@torch.no_grad()
+def _variable_table(module: TimeXer, names: list[str]) -> pd.DataFrame:
+    """The tag embedding of each tagged variable, one row per variable."""
+    table = module.tag_embedding(module.feature_tag_bags()).cpu().numpy()
+    return pd.DataFrame(table, index=pd.Index(names, name="variable"),
+                        columns=[f"embed_{i}" for i in range(table.shape[1])])

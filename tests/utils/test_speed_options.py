@@ -1,0 +1,149 @@
+"""Reduced precision, compilation and the sampled reconstruction objective."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+
+import sktagembed.embedding._transformer
+from sktagembed import TagEmbeddingTransformer, TimeXerRegressor
+from sktagembed._utils.torch_utils import has_fast_bfloat16
+from sktagembed.exceptions import SlowBfloat16Warning
+
+SMALL = {"lookback": 8, "patch_len": 4, "d_model": 16, "n_heads": 2, "d_ff": 16,
+         "max_epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+
+
+def series(n_rows=160):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(n_rows, 3)), columns=["a", "b", "y"])
+    return X, X["a"].shift(1).fillna(0).to_numpy()
+
+
+def tag_frame(n_rows=200, n_tags=8):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(rng.random((n_rows, n_tags)) < 0.3,
+                        columns=[f"t{i}" for i in range(n_tags)])
+
+
+@pytest.mark.filterwarnings("ignore::sktagembed.exceptions.SlowBfloat16Warning")
+def test_bfloat16_training_stays_close_to_float32_and_outputs_float():
+    X, y = series()
+    full = TimeXerRegressor(**SMALL).fit(X, y)
+    half = TimeXerRegressor(**SMALL, precision="bfloat16").fit(X, y)
+    assert all(p.dtype == torch.float32 for p in half.net_.module_.parameters())
+    pred = half.predict(X)
+    assert pred.dtype == np.float64 and np.isfinite(pred).all()
+    # bfloat16 keeps 8 bits of mantissa: close, not equal.
+    assert np.abs(pred - full.predict(X)).max() < 0.2 * np.abs(full.predict(X)).max()
+    emb = TagEmbeddingTransformer("attention", 4, max_epochs=2, random_state=0,
+                                  precision="bfloat16", device="cpu")
+    out = emb.fit(tag_frame()).transform(tag_frame())
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+
+
+def test_bfloat16_on_hardware_without_it_says_so():
+    X, y = series()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TimeXerRegressor(**SMALL, precision="bfloat16").fit(X, y)
+    slow = [w for w in caught if issubclass(w.category, SlowBfloat16Warning)]
+    assert bool(slow) == (not has_fast_bfloat16("cpu"))
+
+
+def test_bad_precision_and_bfloat16_with_accelerate_are_named():
+    X, y = series()
+    with pytest.raises(ValueError, match="precision='half'"):
+        TimeXerRegressor(**SMALL, precision="half").fit(X, y)
+    with pytest.raises(ValueError, match="mixed_precision"):
+        TimeXerRegressor(**SMALL, precision="bfloat16", accelerate=True).fit(X, y)
+
+
+def test_compile_falls_back_with_a_warning_where_it_is_unavailable(monkeypatch):
+    def unavailable(module, **kwargs):
+        raise RuntimeError("no compiler here")
+
+    monkeypatch.setattr(torch, "compile", unavailable)
+    X, y = series()
+    with pytest.warns(RuntimeWarning, match="torch.compile is unavailable"):
+        model = TimeXerRegressor(**SMALL, compile=True).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X),
+                                  TimeXerRegressor(**SMALL).fit(X, y).predict(X))
+
+
+@pytest.mark.slow  # two compilations of tens of seconds each
+# torch's compiler stack uses an API torch itself deprecates (torch 2.13).
+@pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated")
+@pytest.mark.parametrize("kind", ["timexer", "transformer"])
+def test_compiled_training_learns_like_eager_and_pickles(kind):
+    import pickle
+
+    if kind == "timexer":
+        X, y = series()
+        make = lambda **p: TimeXerRegressor(**SMALL, **p)  # noqa: E731
+        infer = "predict"
+    else:
+        X, y = tag_frame(), None
+        make = lambda **p: TagEmbeddingTransformer(  # noqa: E731
+            "sum", 4, max_epochs=2, random_state=0, device="cpu", **p)
+        infer = "transform"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no fallback here
+        compiled = make(compile=True).fit(X, y)
+    eager = make().fit(X, y)
+    out = getattr(compiled, infer)(X)
+    if kind == "transformer":  # no dropout: the same arithmetic, reordered
+        np.testing.assert_allclose(out, getattr(eager, infer)(X), rtol=1e-3,
+                                   atol=1e-3)
+    else:  # compiled dropout draws other masks: compare how well both learn
+        losses = [model.net_.history[-1, "train_loss"] for model in (compiled,
+                                                                     eager)]
+        assert abs(losses[0] - losses[1]) < 0.25 * losses[1], losses
+    loaded = pickle.loads(pickle.dumps(compiled))
+    np.testing.assert_array_equal(getattr(loaded, infer)(X), out)
+
+
+def test_sampled_reconstruction_is_picked_above_the_threshold(monkeypatch):
+    monkeypatch.setattr(sktagembed.embedding._transformer,
+                        "SAMPLED_RECONSTRUCTION_ABOVE", 5)
+    X = tag_frame(n_tags=8)
+    assert TagEmbeddingTransformer(max_epochs=1, random_state=0).fit(
+        X).objective_ == "sampled_reconstruction"
+    assert TagEmbeddingTransformer(max_epochs=1, random_state=0).fit(
+        X[["t0", "t1", "t2"]]).objective_ == "reconstruction"
+
+
+@pytest.mark.parametrize("method", ["linear", "attention", "mlp"])
+def test_sampled_reconstruction_learns_on_a_large_sparse_vocabulary(method):
+    rng = np.random.default_rng(0)
+    n_rows, n_tags = 3000, 50_000
+    groups = rng.integers(0, 100, size=n_rows)  # rows of a group share tags
+    columns = groups[:, None] * 500 + rng.integers(0, 5, size=(n_rows, 4))
+    X = sp.csr_matrix((np.ones(columns.size, np.float32),
+                       (np.repeat(np.arange(n_rows), 4), columns.ravel())),
+                      shape=(n_rows, n_tags))
+    X.data[:] = 1.0
+    model = TagEmbeddingTransformer(method, 8, max_epochs=5, random_state=0,
+                                    device="cpu").fit(X)
+    assert model.objective_ == "sampled_reconstruction"
+    history = model.net_.history[:, "train_loss"]
+    assert history[-1] < 0.8 * history[0]
+    out = model.transform(X)
+    # Rows of one group land closer together than rows of different groups.
+    same = np.linalg.norm(out[groups == 0][:5] - out[groups == 0][5:10], axis=1)
+    other = np.linalg.norm(out[groups == 0][:5] - out[groups == 1][:5], axis=1)
+    assert same.mean() < other.mean()
+
+
+def test_sampled_reconstruction_takes_sample_weights():
+    X = tag_frame()
+    weight = np.r_[np.zeros(50), np.ones(150)]
+    params = {"method": "sum", "embedding_dim": 4, "objective":
+              "sampled_reconstruction", "max_epochs": 2, "random_state": 0}
+    weighted = TagEmbeddingTransformer(**params).fit(X, sample_weight=weight)
+    dropped = TagEmbeddingTransformer(**params).fit(X.iloc[50:])
+    np.testing.assert_allclose(weighted.transform(X), dropped.transform(X),
+                               rtol=1e-5, atol=1e-6)
