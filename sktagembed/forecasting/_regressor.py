@@ -156,11 +156,12 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         data's mean and standard deviation of each column. A
         departure from the paper that helps
         on modest data (``benchmarks/defaults_vs_ridge.py``); ``False`` is
-        TimeXer as published. ``"auto"``: on, unless ``feature_tags`` or
-        ``series_tags`` is given (whatever ``tag_method``, so that a search
-        over it compares like with like): the skip's per-column weights
-        learn around the tags, and cut the gain of series tags on unseen
-        series (see the user guide's "The linear skip").
+        TimeXer as published; ``"auto"`` is on. With tags, the skip reads
+        them too: each tagged variable's weights are its own plus a map of
+        its tag embedding, and each series' weights on its own history are
+        shared ones plus a map of its series tag embedding, so that what is
+        learned for a kind of variable or series carries to another of that
+        kind.
     max_epochs : int, default=10
     lr : float, default=1e-3
         AdamW learning rate (the peak, with ``lr_schedule="cosine"``).
@@ -557,9 +558,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                                 "device": str(accelerator.device)}
 
     def _linear_skip(self) -> bool:
-        if self.linear_skip == "auto":
-            return self.feature_tags is None and self.series_tags is None
-        return bool(self.linear_skip)
+        return self.linear_skip == "auto" or bool(self.linear_skip)
 
     def _build_module(self, layout: ColumnLayout, horizon: int,
                       levels: list[float], series_table, has_missing: bool,

@@ -125,10 +125,46 @@ class TagTokens(nn.Module):
     def forward(self, tokens: Tensor, tags) -> Tensor:
         """``tokens (..., n, d_model)``; ``tags`` gives one tag row per token
         group, broadcast over the ``n`` tokens of a group."""
-        embedded = self.embedding(tags).unsqueeze(-2)  # (..., 1, d_tag)
+        return self.join(tokens, self.embedding(tags))
+
+    def join(self, tokens: Tensor, embedded: Tensor) -> Tensor:
+        """``tokens (..., n, d_model)`` joined with their groups' embedded
+        tags ``(..., d_tag)``, computed once by the caller."""
+        embedded = embedded.unsqueeze(-2)  # (..., 1, d_tag)
         if self.combine == "add":
             return tokens + self.projection(embedded)
         embedded = embedded.expand(*tokens.shape[:-1], embedded.shape[-1])
         return self.projection(torch.cat([tokens, embedded], dim=-1))
+
+
+class TagSkip(nn.Module):
+    """Linear skip weights read from tag embeddings.
+
+    A variable with tag embedding ``e`` reads its window ``x`` (``length``
+    steps) through the weights ``W(e) = B_0 + sum_k e_k B_k`` of shape
+    ``(horizon, length)``: what is learned for a kind of variable carries to
+    every variable of that kind, a new one included. The maps start at zero.
+    """
+
+    def __init__(self, tag_dim: int, length: int, horizon: int):
+        super().__init__()
+        self.length, self.horizon = length, horizon
+        self.weights = nn.Linear(tag_dim, horizon * length)
+        nn.init.zeros_(self.weights.weight)
+        nn.init.zeros_(self.weights.bias)
+
+    def per_variable(self, x: Tensor, embedded: Tensor) -> Tensor:
+        """``x (batch, length, n_vars)`` with one embedding per variable,
+        ``embedded (n_vars, tag_dim)``: the sum over the variables,
+        ``(batch, horizon)``."""
+        weight = self.weights(embedded).view(-1, self.horizon, self.length)
+        return torch.einsum("blj,jhl->bh", x, weight)
+
+    def per_window(self, x: Tensor, embedded: Tensor) -> Tensor:
+        """``x (batch, length, n_vars)`` with one embedding per window,
+        ``embedded (batch, tag_dim)``: each variable's own forecast,
+        ``(batch, n_vars, horizon)``."""
+        weight = self.weights(embedded).view(-1, self.horizon, self.length)
+        return torch.einsum("blv,bhl->bvh", x, weight)
 
 

@@ -55,6 +55,7 @@ from ._base import TagEmbedding
 from ._timexer_layers import (
     ACTIVATIONS,
     TAG_COMBINES,
+    TagSkip,
     TagTokens,
     TimeXerLayer,
     sinusoidal_positions,
@@ -257,6 +258,28 @@ class TimeXer(nn.Module):
                               *self.skip_shared.parameters()):
                 nn.init.zeros_(parameter)
             self._add_level_part(level_location, level_scale)
+            self.skip_tags = self._tag_skip_parts(tag_embedding,
+                                                  series_tag_embedding)
+
+    def _tag_skip_parts(self, feature_embedding: TagEmbedding | None,
+                        series_embedding: TagEmbedding | None) -> nn.ModuleDict:
+        """The skip's weights read from tags: for each tagged variable (by
+        its kind) and for each series (by its kind), in both the normalised
+        and the level part."""
+        lookback, horizon = self.lookback, self.horizon
+        parts = {}
+        for prefix in ("", "level_"):
+            if feature_embedding is not None:
+                dim = feature_embedding.output_dim
+                if self.n_exogenous:
+                    parts[f"{prefix}exogenous"] = TagSkip(dim, lookback, horizon)
+                if self.n_future:
+                    parts[f"{prefix}future"] = TagSkip(dim, lookback + horizon,
+                                                       horizon)
+            if series_embedding is not None:
+                parts[f"{prefix}series"] = TagSkip(series_embedding.output_dim,
+                                                   lookback, horizon)
+        return nn.ModuleDict(parts)
 
     def _add_level_part(self, location: Tensor | None, scale: Tensor | None
                         ) -> None:
@@ -311,7 +334,11 @@ class TimeXer(nn.Module):
         (batch, horizon, n_endogenous, n_quantiles) with several quantiles.
         """
         batch = endogenous.shape[0]
-        level = (self._level_skip(endogenous, exogenous, future)
+        features = (None if self.feature_tags is None else
+                    self.tag_embedding(self.feature_tag_bags()))
+        series = (None if self.series_tags is None else
+                  self.series_tags.embedding(_as_bags(series_tags)))
+        level = (self._level_skip(endogenous, exogenous, future, features, series)
                  if self.linear_skip else None)
         endogenous, endogenous_missing, mean, std = _prepare(endogenous,
                                                              self.use_norm)
@@ -327,15 +354,15 @@ class TimeXer(nn.Module):
             batch * self.n_endogenous, 1, -1
         )
         tokens = torch.cat([tokens, global_tokens], dim=1)
-        if self.series_tags is not None:
-            tokens = self._with_series_tags(tokens, _as_bags(series_tags), batch)
+        if series is not None:
+            tokens = self._with_series_tags(tokens, series, batch)
         tokens = self.embedding_dropout(tokens)
 
         future_missing = None
         if self.n_future:
             future, future_missing, _, _ = _prepare(future, self.use_norm)
         variates = self._variate_tokens(exogenous, exogenous_missing, calendar,
-                                        future, future_missing, batch)
+                                        future, future_missing, batch, features)
         for layer in self.layers:
             tokens = layer(tokens, variates, self.n_endogenous)
         tokens = self.final_norm(tokens)
@@ -345,8 +372,8 @@ class TimeXer(nn.Module):
         out = out.view(batch, self.n_endogenous, self.horizon, self.n_quantiles)
         out = _ordered_quantiles(out, self.median_index)
         if self.linear_skip:
-            out = out + self._skip(endogenous, exogenous, calendar,
-                                   future).unsqueeze(-1)
+            out = out + self._skip(endogenous, exogenous, calendar, future,
+                                   features, series).unsqueeze(-1)
         out = out.transpose(1, 2)
         if level is not None:
             level = level.transpose(1, 2).unsqueeze(-1)
@@ -363,7 +390,8 @@ class TimeXer(nn.Module):
         return out.squeeze(-1) if self.n_quantiles == 1 else out
 
     def _level_skip(self, endogenous: Tensor, exogenous: Tensor,
-                    future: Tensor | None) -> Tensor:
+                    future: Tensor | None, features: Tensor | None,
+                    series: Tensor | None) -> Tensor:
         """The skip's level part, ``(batch, n_endogenous, horizon)``: a
         linear map of the windows standardised with the fixed statistics."""
         n_endo, n_exo = self.n_endogenous, self.n_exogenous
@@ -376,32 +404,58 @@ class TimeXer(nn.Module):
             z = (x - location[start:stop]) / scale[start:stop]
             return torch.nan_to_num(z, nan=0.0)
 
-        return _own_and_shared_map(
-            self.skip_level_own, self.skip_level_shared,
-            standardised(endogenous, 0, n_endo),
-            [standardised(exogenous, n_endo, n_endo + n_exo),
-             standardised(future, n_endo + n_exo, None)])
+        endogenous = standardised(endogenous, 0, n_endo)
+        exogenous = standardised(exogenous, n_endo, n_endo + n_exo)
+        future = standardised(future, n_endo + n_exo, None)
+        return (_own_and_shared_map(self.skip_level_own, self.skip_level_shared,
+                                    endogenous, [exogenous, future])
+                + self._skip_from_tags("level_", endogenous, exogenous, future,
+                                       features, series))
 
     def _skip(self, endogenous: Tensor, exogenous: Tensor,
-              calendar: Tensor | None, future: Tensor | None) -> Tensor:
+              calendar: Tensor | None, future: Tensor | None,
+              features: Tensor | None, series: Tensor | None) -> Tensor:
         """The linear skip, ``(batch, n_endogenous, horizon)``: each
         endogenous variable's own window, plus the other variables' windows
         (shared by every endogenous variable)."""
-        return _own_and_shared_map(self.skip_own, self.skip_shared, endogenous,
-                                   [exogenous, calendar, future])
+        return (_own_and_shared_map(self.skip_own, self.skip_shared, endogenous,
+                                    [exogenous, calendar, future])
+                + self._skip_from_tags("", endogenous, exogenous, future,
+                                       features, series))
+
+    def _skip_from_tags(self, part: str, endogenous: Tensor, exogenous: Tensor,
+                        future: Tensor | None, features: Tensor | None,
+                        series: Tensor | None) -> Tensor | float:
+        """The skip's weights read from the tags, ``(batch, n_endogenous,
+        horizon)``, on top of each variable's own: the exogenous and future
+        windows through their variables' tag embeddings ``features``, each
+        endogenous window through its series' tag embedding ``series``."""
+        out = 0.0
+        skips = self.skip_tags
+        if features is not None and self.n_exogenous:
+            out = out + skips[f"{part}exogenous"].per_variable(
+                exogenous, features[:self.n_exogenous]).unsqueeze(1)
+        if features is not None and self.n_future:
+            out = out + skips[f"{part}future"].per_variable(
+                future, features[self.n_exogenous:]).unsqueeze(1)
+        if series is not None:
+            out = out + skips[f"{part}series"].per_window(endogenous, series)
+        return out
 
     def _patches(self, x: Tensor, batch: int) -> Tensor:
         return x.transpose(1, 2).reshape(
             batch * self.n_endogenous, self.n_patches, self.patch_len
         )
 
-    def _with_series_tags(self, tokens: Tensor, tags, batch: int) -> Tensor:
+    def _with_series_tags(self, tokens: Tensor, embedded: Tensor,
+                          batch: int) -> Tensor:
         grouped = tokens.view(batch, self.n_endogenous * self.n_tokens, -1)
-        return self.series_tags(grouped, tags).view(tokens.shape)
+        return self.series_tags.join(grouped, embedded).view(tokens.shape)
 
     def _variate_tokens(self, exogenous: Tensor, missing: Tensor | None,
                         calendar: Tensor | None, future: Tensor | None,
-                        future_missing: Tensor | None, batch: int) -> Tensor:
+                        future_missing: Tensor | None, batch: int,
+                        features: Tensor | None) -> Tensor:
         """One token per exogenous, future and calendar variable, with tags."""
         series = exogenous
         if calendar is not None:
@@ -422,10 +476,10 @@ class TimeXer(nn.Module):
                     future_missing.transpose(1, 2))
             variates = torch.cat([variates[:, :self.n_exogenous], future_tokens,
                                   variates[:, self.n_exogenous:]], dim=1)
-        if self.feature_tags is not None:
+        if features is not None:
             n_tagged = self.n_exogenous + self.n_future
-            tagged = self.feature_tags(variates[:, :n_tagged].unsqueeze(-2),
-                                       self.feature_tag_bags()).squeeze(-2)
+            tagged = self.feature_tags.join(variates[:, :n_tagged].unsqueeze(-2),
+                                            features).squeeze(-2)
             variates = torch.cat([tagged, variates[:, n_tagged:]], dim=1)
         return self.embedding_dropout(variates)
 

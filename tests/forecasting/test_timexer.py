@@ -87,13 +87,13 @@ def test_the_skips_level_part_standardises_with_the_training_columns_statistics(
     "params, expected",
     [
         ({}, True),
-        ({"feature_tags": "tags"}, False),
-        ({"feature_tags": "tags", "tag_method": None}, False),
-        ({"feature_tags": "tags", "linear_skip": True}, True),
+        ({"feature_tags": "tags"}, True),
+        ({"feature_tags": "tags", "tag_method": None}, True),
+        ({"feature_tags": "tags", "linear_skip": False}, False),
         ({"linear_skip": False}, False),
     ],
 )
-def test_linear_skip_auto_is_off_when_tags_are_given(params, expected):
+def test_linear_skip_auto_is_on_with_or_without_tags(params, expected):
     X, y = series_frame()
     if params.get("feature_tags") == "tags":
         params = {**params, "feature_tags": exogenous_tags()}
@@ -506,8 +506,8 @@ def test_tag_method_auto_uses_sum_and_none_is_the_plain_baseline():
     assert list(auto.tag_embeddings_.index) == ["price", "volume"]
     baseline = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
                                 tag_method=None).fit(X, y)
-    # Tags given turn linear_skip="auto" off: plain TimeXer is without it.
-    plain = TimeXerRegressor(**SMALL, linear_skip=False).fit(X, y)
+    # The baseline is the default model without tags, skip included.
+    plain = TimeXerRegressor(**SMALL).fit(X, y)
     assert baseline.net_.module_.tag_embedding is None
     assert baseline.tag_embeddings_ is None
     np.testing.assert_array_equal(baseline.predict(X), plain.predict(X))

@@ -288,6 +288,76 @@ def test_the_linear_skip_is_a_linear_map_of_the_normalised_windows():
                                    rtol=1e-4, atol=1e-4)
 
 
+def test_with_tags_the_linear_skip_still_starts_from_the_tagged_timexer():
+    torch.manual_seed(0)
+    tags = torch.tensor([[1.0, 0, 0], [0, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1]])
+    params = {"n_future": 1, "tag_embedding": build_tag_embedding("sum", 3, 4),
+              "tag_matrix": tags,
+              "series_tag_embedding": build_tag_embedding("sum", 2, 4)}
+    plain = small(**params)
+    skipped = small(**params, linear_skip=True)
+    skipped.load_state_dict(plain.state_dict(), strict=False)
+    assert {name.split(".")[0] for name, _ in skipped.skip_tags.named_parameters()} \
+        == {"exogenous", "future", "series", "level_exogenous", "level_future",
+            "level_series"}
+    inputs = (torch.randn(5, 24, 1), torch.randn(5, 24, 4))
+    future, series = torch.randn(5, 27, 1), torch.eye(2)[[0, 1, 1, 0, 1]]
+    torch.testing.assert_close(skipped(*inputs, future=future, series_tags=series),
+                               plain(*inputs, future=future, series_tags=series))
+
+
+def test_the_linear_skip_reads_each_variables_and_each_series_tags():
+    # Skip weights W_j = B_0 + sum_k e_jk B_k from each exogenous variable's
+    # tag embedding e_j, and likewise from each window's series embedding,
+    # against a loop over variables and windows.
+    torch.manual_seed(0)
+    tags = torch.tensor([[1.0, 0, 0], [0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    model = small(n_endogenous=1, n_exogenous=4, linear_skip=True,
+                  tag_embedding=build_tag_embedding("sum", 3, 4), tag_matrix=tags,
+                  series_tag_embedding=build_tag_embedding("sum", 2, 5))
+    for name in ("exogenous", "series"):
+        for parameter in model.skip_tags[name].parameters():
+            torch.nn.init.normal_(parameter)
+    for parameter in model.head.parameters():  # silence the transformer path
+        torch.nn.init.zeros_(parameter)
+    endogenous, exogenous = torch.randn(3, 24, 1) * 2 + 1, torch.randn(3, 24, 4)
+    series = torch.eye(2)[[0, 1, 1]]
+    out = model(endogenous, exogenous, series_tags=series).detach().numpy()
+
+    def standardise(x):
+        x = x.numpy().astype(np.float64)
+        mean = x.mean(axis=1, keepdims=True)
+        std = np.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
+        return (x - mean) / std, mean, std
+
+    own, mean, std = standardise(endogenous)
+    exo = standardise(exogenous)[0]
+    feature_table = model.tag_embedding.weight.detach().numpy().astype(np.float64)
+    series_table = model.series_tags.embedding.weight.detach().numpy()
+    exo_map, series_map = model.skip_tags["exogenous"].weights, \
+        model.skip_tags["series"].weights
+    expected = np.empty((3, 3))
+    for b in range(3):
+        skip = own[b, :, 0] @ model.skip_own.weight.detach().numpy().T \
+            + model.skip_own.bias.detach().numpy()
+        for j in range(4):
+            e = tags[j].numpy() @ feature_table
+            w = (exo_map.weight.detach().numpy() @ e
+                 + exo_map.bias.detach().numpy()).reshape(3, 24)
+            skip = skip + w @ exo[b, :, j]
+        e = series[b].numpy() @ series_table
+        w = (series_map.weight.detach().numpy() @ e
+             + series_map.bias.detach().numpy()).reshape(3, 24)
+        expected[b] = skip + w @ own[b, :, 0]
+    np.testing.assert_allclose(out[:, :, 0], expected * std[:, :, 0] + mean[:, :, 0],
+                               rtol=1e-4, atol=1e-4)
+    # Two variables with the same tags read their windows through the same
+    # tag-made weights: swapping their windows changes nothing.
+    swapped = exogenous[:, :, [0, 3, 2, 1]]
+    torch.testing.assert_close(model(endogenous, swapped, series_tags=series),
+                               model(endogenous, exogenous, series_tags=series))
+
+
 def level_model(**params):
     """A model whose forecast is the window's mean plus the skip's level
     part (random weights, fixed statistics), and those statistics."""
