@@ -72,3 +72,8 @@ class VersionMismatchWarning(UserWarning):
         super().__init__(message)
         self.saved_version = saved_version
         self.current_version = current_version
+
+
+class UnseenTagWarning(UserWarning):
+    """A column new to a fitted forecaster carries none of the tags it was
+    trained with, so nothing tells the model what the column is."""

@@ -21,7 +21,12 @@ from .._utils.params import is_integer
 from ..exceptions import InputTypeError, InputValueError
 from ._forecast_frame import CALENDAR_FEATURES, GROUP_ATTR, calendar_features
 from ._series import SeriesIndex
-from ._tag_tables import TagMatrix, read_feature_tags, resolve_column
+from ._tag_tables import (
+    TagMatrix,
+    feature_tag_matrix,
+    read_feature_tags,
+    resolve_column,
+)
 from ._targets import series_statistics
 from ._time_index import check_regular_steps
 
@@ -49,12 +54,15 @@ class ColumnLayout:
         Tag rows of the exogenous, then the future columns (token order).
     future : list of str, default=()
         Known-future covariates, read over the look-back and the horizon.
+    tag_schema : TagSchema, optional
+        The schema the tag matrix was read with (the tag vocabulary), to read
+        the tags of other columns in it.
     """
 
     def __init__(self, columns: list[str], endogenous: list[str],
                  exogenous: list[str], calendar: bool,
                  tag_names: list[str] | None, tag_matrix: TagMatrix | None,
-                 future: list[str] = ()):
+                 future: list[str] = (), tag_schema=None):
         self.columns = columns
         self.endogenous = endogenous
         self.exogenous = exogenous
@@ -62,6 +70,7 @@ class ColumnLayout:
         self.calendar = calendar
         self.tag_names = tag_names
         self.tag_matrix = tag_matrix
+        self.tag_schema = tag_schema
 
     @property
     def n_calendar(self) -> int:
@@ -123,11 +132,58 @@ class ColumnLayout:
                 f"X has n_features={len(columns)}, only the endogenous column "
                 f"{endo[0]!r}."
             )
-        tag_names = tag_matrix = None
+        tag_names = tag_matrix = schema = None
         if feature_tags is not None:
-            tag_names, tag_matrix = read_feature_tags(feature_tags, exo + future)
+            schema, tag_matrix = read_feature_tags(feature_tags, exo + future)
+            tag_names = list(schema.tag_names_)
         return cls(columns, endo, exo, bool(calendar), tag_names, tag_matrix,
-                   future)
+                   future, schema)
+
+    def with_exogenous(self, names: list[str], feature_tags
+                       ) -> tuple[ColumnLayout, list[int]]:
+        """This layout reading the exogenous columns a prediction table has.
+
+        ``names`` are the table's feature columns: the endogenous and future
+        ones of this layout, and any exogenous columns, known or new, with a
+        row in ``feature_tags``. Returns the layout of the table and, for
+        each of its exogenous columns, the position of that column among this
+        layout's (-1 for a new one).
+        """
+        if self.tag_schema is None or len(self.endogenous) != 1:
+            new = [c for c in names if c not in self.columns]
+            raise InputValueError(
+                f"Column {(new or names)[0]!r} of X was not seen in fit, "
+                "and only a model with feature_tags in mode='MS' reads columns "
+                f"other than those it was fitted on ({self.columns}). Give X "
+                "exactly those columns, or fit with feature_tags describing "
+                "every column you will forecast with."
+            )
+        required = self.endogenous + self.future
+        missing = [c for c in required if c not in names]
+        if missing:
+            raise InputValueError(
+                f"X lacks the columns {missing}: the endogenous column and the "
+                "future covariates must be there; exogenous ones may be "
+                "added or left out."
+            )
+        exogenous = [c for c in names if c not in required]
+        unknown = [c for c in exogenous if c not in self.exogenous
+                   and c.split("__", 1)[-1] not in set(map(str, feature_tags.index))]
+        if unknown:
+            raise InputValueError(
+                f"Column {unknown[0]!r} of X was not seen in fit and "
+                "feature_tags has no row for it; add a row with its tags to "
+                "feature_tags (new columns are read through their tags), or "
+                "drop it from X."
+            )
+        matrix = feature_tag_matrix(feature_tags, exogenous + self.future,
+                                    self.tag_schema)
+        layout = ColumnLayout([c for c in names if c in set(exogenous + required)],
+                              list(self.endogenous), exogenous, self.calendar,
+                              self.tag_names, matrix, self.future, self.tag_schema)
+        known = [self.exogenous.index(c) if c in self.exogenous else -1
+                 for c in exogenous]
+        return layout, known
 
     def read(self, X, groups, group_column: str | None
              ) -> tuple[np.ndarray, SeriesIndex]:

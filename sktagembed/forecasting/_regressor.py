@@ -3,6 +3,8 @@ tags, known-future covariates, quantiles, panels and missing values."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import torch
@@ -27,11 +29,17 @@ from .._utils.torch_utils import (
 )
 from .._utils.training import InterruptibleNet, learning_rate_schedule, train_net
 from ..embedding._build import build_tag_module, check_method_options, single_tag_table
-from ..exceptions import InputTypeError, InputValueError
+from ..exceptions import InputTypeError, InputValueError, UnseenTagWarning
 from ..nn import METHODS
 from ..nn.timexer import TAG_COMBINES, TimeXer
 from ._forecast_frame import check_forecast_rows, forecast_table
-from ._layout import MAX_MAGNITUDE, ColumnLayout, as_time_table
+from ._layout import (
+    MAX_MAGNITUDE,
+    ColumnLayout,
+    as_time_table,
+    column_names,
+    resolve_group_column,
+)
 from ._losses import ForecastLoss, quantile_levels
 from ._tag_tables import SeriesTagTable, as_tensor
 from ._targets import (
@@ -99,9 +107,12 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         planned events), each a variate token read over the look-back and the
         horizon. Mode ``"MS"`` only.
     feature_tags : DataFrame, default=None
-        Tag table indexed by exogenous/future column name (extra rows are
-        ignored; a ``ColumnTransformer``'s ``name__`` prefix is recognised);
-        its columns are read like ``TagEmbeddingTransformer`` input.
+        Tag table indexed by exogenous/future column name (a
+        ``ColumnTransformer``'s ``name__`` prefix is recognised); its columns
+        are read like ``TagEmbeddingTransformer`` input. Rows beyond the
+        columns of ``fit`` describe columns to forecast with later: a tagged
+        model reads, in ``predict``, ``forecast`` and ``score``, exogenous
+        columns it never saw through their tags (see ``feature_names_in_``).
     series_tags : DataFrame, default=None
         Tag table indexed by series id (the values of ``groups`` or
         ``group_column``); every series met in ``fit``, ``predict`` or
@@ -214,6 +225,16 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
+    n_features_in_ : int
+        Number of columns of ``X`` in ``fit``.
+    feature_names_in_ : ndarray of str
+        The columns of ``X`` in ``fit`` (a DataFrame's). ``predict``,
+        ``forecast`` and ``score`` take a table with these columns; a model
+        with ``feature_tags`` also takes a DataFrame with other exogenous
+        columns, matched by name: a column ``fit`` never saw is read through
+        its row of ``feature_tags``, one that is absent is left out (the
+        endogenous column and the future covariates must be there).
+        ``feature_names_in_`` stays what ``fit`` saw.
     net_ : skorch.NeuralNet
         The trained net.
     exogenous_columns_ : list of str
@@ -685,13 +706,13 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         if fitted is not None and isinstance(X, pd.DataFrame) and (
                 set(map(str, X.columns)) == set(fitted)):
             X = X[list(fitted)]  # a frame's columns are read by name here
-        data, series = self._read(X, groups)
-        layout = self.layout_
+        read = self._read(X, groups)
+        data, series, layout, _ = read
         known = np.isfinite(data[:, layout.positions("endogenous")]).all(axis=1)
         origins = series.last_rows(known)
         index = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(X))
         check_forecast_rows(data, series, origins, layout, self.horizon_, index)
-        out = self._forecast_rows(X, groups, rows=origins, read=(data, series))
+        out = self._forecast_rows(X, groups, rows=origins, read=read)
         group_name = None
         if series.labels[0] is not None or len(series.labels) > 1:
             group_name = (str(self.group_column) if self.group_column is not None
@@ -720,7 +741,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         rows : ndarray of int
         """
         check_is_fitted(self)
-        _, series = self._read(as_time_table(X), groups)
+        _, series, _, _ = self._read(as_time_table(X), groups)
         full = np.zeros(len(series.position), dtype=bool)
         full[series.full_window_ends(self.lookback)] = True
         if y is not None:
@@ -796,8 +817,53 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                               n_repeats=n_repeats, random_state=random_state)
 
     def _read(self, X, groups):
-        check_feature_names(self, X)
-        return self.layout_.read(X, groups, self.group_column)
+        """The data and series of a table to forecast from, its layout, and
+        the position among the fitted exogenous columns of each of its own
+        (None when the table has the fitted columns)."""
+        layout, known = self._layout_for(X)
+        data, series = layout.read(X, groups, self.group_column)
+        return data, series, layout, known
+
+    def _layout_for(self, X) -> tuple[ColumnLayout, list[int] | None]:
+        """The fitted layout for a table with the columns seen in ``fit``;
+        for a tagged model, the layout of a table with other exogenous
+        columns (new ones read through their tags, absent ones left out)."""
+        fitted = getattr(self, "feature_names_in_", None)
+        if (fitted is None or not isinstance(X, pd.DataFrame)
+                or list(map(str, X.columns)) == list(fitted)):
+            check_feature_names(self, X)
+            return self.layout_, None
+        names = column_names(X)
+        if self.group_column is not None:
+            group = resolve_group_column(self.group_column, names)
+            names = [c for c in names if c != group]
+        if self.layout_.tag_schema is None and set(names) <= set(fitted):
+            check_feature_names(self, X)  # the columns seen in fit, reordered
+        return self.layout_.with_exogenous(names, self.feature_tags)
+
+    def _module_for(self, layout: ColumnLayout, known: list[int] | None,
+                    data: np.ndarray) -> TimeXer:
+        """The fitted module, reading the exogenous columns of ``layout``."""
+        module = self.net_.module_
+        if known is None:
+            return module
+        new = [i for i, k in enumerate(known) if k < 0]
+        counts = np.asarray(layout.tag_matrix[new].sum(axis=1)).ravel()
+        blank = [layout.exogenous[i] for i, count in zip(new, counts, strict=True)
+                 if not count > 0]
+        if blank:
+            warnings.warn(
+                f"The new columns {blank} have none of the tags seen in fit "
+                f"({self.tag_names_}): the model cannot tell what they are.",
+                UnseenTagWarning, stacklevel=4)
+        location = scale = None
+        if module.linear_skip and new:
+            # The statistics of a new column come from the table itself.
+            location, scale = layout.level_statistics(data)
+            location, scale = (torch.from_numpy(v[[1 + i for i in new]])
+                               for v in (location, scale))
+        return module.with_exogenous(known, as_tensor(layout.tag_matrix),
+                                     location, scale)
 
     def _forecast_rows(self, X, groups, rows=None, read=None) -> np.ndarray:
         """Forecasts ``(n_rows, n_outputs, n_model_levels)`` of ``rows`` (all
@@ -806,13 +872,13 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         if read is None:
             X = as_time_table(X)
             read = self._read(X, groups)
-        data, series = read
+        data, series, layout, known = read
         device = str(self.net_.device)
-        inputs = self._series_context.source(data, series, self.layout_,
+        inputs = self._series_context.source(data, series, layout,
                                              self.lookback, self.horizon_, device)
         rows = np.arange(data.shape[0]) if rows is None else rows
         dataset = inputs.windows(rows)
-        module = self.net_.module_.eval()
+        module = self._module_for(layout, known, data).eval()
         n_levels = len(self._levels) if self.quantile_levels_ is not None else 1
         out = np.empty((len(rows), self.n_outputs_, n_levels))
         with torch.no_grad(), autocast(device, self.precision):

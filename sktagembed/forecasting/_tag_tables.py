@@ -34,9 +34,23 @@ def resolve_column(name: str, columns: Sequence[str]) -> str | None:
 
 
 def read_feature_tags(feature_tags, columns: Sequence[str]
-                      ) -> tuple[list[str], TagMatrix]:
-    """Tag names and the ``(len(columns), n_tags)`` tag matrix of the tagged
-    columns, from a table indexed by column name."""
+                      ) -> tuple[TagSchema, TagMatrix]:
+    """The tag schema fitted on the tagged ``columns`` and their ``(len(columns),
+    n_tags)`` tag matrix, from a table indexed by column name."""
+    schema = TagSchema()
+    matrix = schema.fit_transform(_column_rows(feature_tags, columns))
+    return schema, _float32(matrix)
+
+
+def feature_tag_matrix(feature_tags, columns: Sequence[str],
+                       schema: TagSchema) -> TagMatrix:
+    """The tag rows of ``columns`` in the vocabulary of a fitted ``schema``
+    (tags it never saw left out)."""
+    return _float32(schema.transform(_column_rows(feature_tags, columns)))
+
+
+def _column_rows(feature_tags, columns: Sequence[str]) -> pd.DataFrame:
+    """The rows of a feature tag table for ``columns``, in their order."""
     table = _check_table(feature_tags, "feature_tags", "exogenous column name")
     index = table.index
     known = set(index)
@@ -59,9 +73,7 @@ def read_feature_tags(feature_tags, columns: Sequence[str]
             f"feature_tags has more than one row for the exogenous columns "
             f"{repeated}; give each column one row of tags."
         )
-    schema = TagSchema()
-    matrix = schema.fit_transform(table.loc[rows])
-    return list(schema.tag_names_), _float32(matrix)
+    return table.loc[rows]
 
 
 def read_series_tags(series_tags) -> tuple[list[str], TagMatrix, pd.Index]:

@@ -44,6 +44,9 @@ Beyond the paper, for forecasting as practitioners use it:
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -299,6 +302,87 @@ class TimeXer(nn.Module):
         if not bool((self.level_scale > 0).all()):
             raise InputValueError("level_scale must be positive.")
 
+    def with_exogenous(self, known: Sequence[int], tag_matrix: Tensor,
+                       level_location: Tensor | None = None,
+                       level_scale: Tensor | None = None) -> TimeXer:
+        """This model reading another set of exogenous variables.
+
+        The copy shares every parameter with this model. Its ``i``-th
+        exogenous variable is this model's ``known[i]``-th, or one it never
+        saw where ``known[i]`` is -1: a new variable joins the cross-attention
+        with its tags, and the linear skip reads it through the weights made
+        from its tags alone. A variable left out is simply not read.
+        Variables are told apart by their tags, so this needs a tag
+        embedding, and one endogenous variable (mode ``"MS"``).
+
+        Parameters
+        ----------
+        known : sequence of int
+            For each exogenous variable of the copy, its position among this
+            model's exogenous variables, or -1 for a new one.
+        tag_matrix : Tensor of shape (len(known) + n_future, n_tags)
+            Tag rows of the copy's exogenous, then future variables (in this
+            model's tag vocabulary), dense or sparse.
+        level_location, level_scale : Tensor of shape (n_new,), optional
+            With the linear skip: the fixed statistics of the new variables
+            (those at -1, in order), default 0 and 1; known variables keep
+            this model's.
+
+        Returns
+        -------
+        TimeXer
+            A model for inference (its ``forward`` only), sharing this one's
+            parameters.
+        """
+        if self.tag_embedding is None or self.n_endogenous != 1:
+            raise InputValueError(
+                "Only a model with tags and one endogenous variable can read "
+                "exogenous variables other than those it was trained on."
+            )
+        known = [int(k) for k in known]
+        if any(not -1 <= k < self.n_exogenous for k in known):
+            raise InputValueError(
+                f"known positions must be -1 or below n_exogenous="
+                f"{self.n_exogenous}, got {known}."
+            )
+        n_tagged = len(known) + self.n_future
+        if tag_matrix.shape[0] != n_tagged:
+            raise InputValueError(
+                f"tag_matrix has {tag_matrix.shape[0]} rows but there are "
+                f"{n_tagged} exogenous and future variables."
+            )
+        model = copy.copy(self)
+        for registry in ("_parameters", "_buffers", "_modules"):
+            setattr(model, registry, dict(getattr(self, registry)))
+        model.n_exogenous = len(known)
+        bags = _as_bags(tag_matrix)
+        if not isinstance(bags, TagBags):
+            bags = dense_to_bags(bags)
+        device = self.tag_indices.device
+        model.tag_indices = bags.indices.long().to(device)
+        model.tag_offsets = bags.offsets.long().to(device)
+        model.tag_weights = bags.per_sample_weights.float().to(device)
+        if self.linear_skip:
+            model.skip_shared = _with_columns(self.skip_shared, known,
+                                              self.n_exogenous, self.lookback)
+            model.skip_level_shared = _with_columns(
+                self.skip_level_shared, known, self.n_exogenous, self.lookback)
+            index = torch.tensor([0, *[1 + k if k >= 0 else -1 for k in known],
+                                  *range(1 + self.n_exogenous,
+                                         1 + self.n_exogenous + self.n_future)],
+                                 device=device)
+            new = index < 0
+            for name, given, default in (("level_location", level_location, 0.0),
+                                         ("level_scale", level_scale, 1.0)):
+                value = getattr(self, name)[index.clamp(min=0)]
+                value[new] = _statistic(given, default, int(new.sum()),
+                                        f"{name} of the new variables"
+                                        ).to(device, value.dtype)
+                setattr(model, name, value)
+            if not bool((model.level_scale > 0).all()):
+                raise InputValueError("level_scale must be positive.")
+        return model
+
     @property
     def n_tokens(self) -> int:
         """Endogenous tokens per variable: the patches plus the global token."""
@@ -502,6 +586,26 @@ def _own_and_shared_map(own: nn.Linear, shared: nn.Linear, endogenous: Tensor,
     return out
 
 
+def _with_columns(shared: nn.Linear, known: list[int], n_exogenous: int,
+                  lookback: int) -> nn.Linear:
+    """A copy of a shared skip map whose exogenous block (the first
+    ``lookback * n_exogenous`` inputs, time-major) reads the variables at
+    ``known`` (-1: a new variable, zero weights); the rest as it is."""
+    weight = shared.weight.detach()
+    horizon = weight.shape[0]
+    exogenous = weight[:, :lookback * n_exogenous].reshape(horizon, lookback,
+                                                           n_exogenous)
+    padded = F.pad(exogenous, (0, 1))  # the zero weights of a new variable
+    index = torch.tensor([k if k >= 0 else n_exogenous for k in known],
+                         device=weight.device)
+    chosen = padded.index_select(2, index).reshape(horizon, -1)
+    rest = weight[:, lookback * n_exogenous:]
+    copy_ = nn.Linear(chosen.shape[1] + rest.shape[1], horizon, bias=False)
+    copy_.weight = nn.Parameter(torch.cat([chosen, rest], dim=1),
+                                requires_grad=False)
+    return copy_.to(weight.device)
+
+
 def _statistic(value: Tensor | None, default: float, size: int,
                name: str) -> Tensor:
     """A per-variable statistic as a float tensor of ``size`` values."""
@@ -510,8 +614,8 @@ def _statistic(value: Tensor | None, default: float, size: int,
     value = torch.as_tensor(value, dtype=torch.float32).reshape(-1)
     if value.numel() != size:
         raise InputValueError(
-            f"{name} has {value.numel()} values but there are {size} "
-            "endogenous, exogenous and future variables."
+            f"{name} has {value.numel()} values, expected {size} (one per "
+            "variable)."
         )
     if not bool(torch.isfinite(value).all()):
         raise InputValueError(f"{name} must be finite.")

@@ -450,3 +450,77 @@ def test_the_linear_skip_keeps_affine_equivariance_and_quantile_order():
     # negligible for the skip's large random weights.
     scaled = model(3.0 * endogenous + 5.0, 2.0 * exogenous - 2.0)
     torch.testing.assert_close(scaled, 3.0 * base + 5.0, rtol=1e-4, atol=1e-4)
+
+
+# -- other exogenous variables at prediction time ------------------------------------
+
+
+def tagged_skip_model(**params):
+    """A model with tags, the linear skip and every path active."""
+    torch.manual_seed(0)
+    tags = torch.tensor([[1.0, 0, 0], [0, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1]])
+    model = small(n_future=1, linear_skip=True,
+                  tag_embedding=build_tag_embedding("sum", 3, 4), tag_matrix=tags,
+                  level_location=torch.arange(6.0), level_scale=torch.ones(6) * 2,
+                  **params)
+    for parameter in model.parameters():
+        torch.nn.init.normal_(parameter, std=0.1)
+    return model, tags
+
+
+def test_a_model_reading_the_same_variables_in_another_order_forecasts_the_same():
+    model, tags = tagged_skip_model()
+    order = [2, 0, 3, 1]
+    copy = model.with_exogenous(order, tags[[*order, 4]])
+    endogenous, exogenous = torch.randn(3, 24, 1), torch.randn(3, 24, 4)
+    future = torch.randn(3, 27, 1)
+    torch.testing.assert_close(copy(endogenous, exogenous[:, :, order], future=future),
+                               model(endogenous, exogenous, future=future),
+                               rtol=1e-5, atol=1e-5)
+    assert copy.n_exogenous == 4 and model.skip_shared.weight.requires_grad
+
+
+def test_a_new_variable_reads_through_its_tags_only():
+    # Variable 2 given as a new one (same tags, same window): the copy is the
+    # model without variable 2's own skip weights.
+    model, tags = tagged_skip_model()
+    copy = model.with_exogenous([0, 1, -1, 3], tags,
+                                level_location=model.level_location[[3]],
+                                level_scale=model.level_scale[[3]])
+    endogenous, exogenous = torch.randn(3, 24, 1), torch.randn(3, 24, 4)
+    future = torch.randn(3, 27, 1)
+    with torch.no_grad():
+        for layer in (model.skip_shared, model.skip_level_shared):
+            weight = layer.weight[:, :24 * 4].view(-1, 24, 4)
+            weight[:, :, 2] = 0.0
+    torch.testing.assert_close(copy(endogenous, exogenous, future=future),
+                               model(endogenous, exogenous, future=future),
+                               rtol=1e-5, atol=1e-5)
+    # Its statistics default to 0 and 1 when not given.
+    default = model.with_exogenous([0, 1, -1, 3], tags)
+    assert default.level_location.tolist() == [0.0, 1.0, 2.0, 0.0, 4.0, 5.0]
+    assert default.level_scale.tolist() == [2.0, 2.0, 2.0, 1.0, 2.0, 2.0]
+
+
+def test_fewer_or_more_exogenous_variables_give_forecasts_of_the_same_shape():
+    model, tags = tagged_skip_model()
+    endogenous, future = torch.randn(3, 24, 1), torch.randn(3, 27, 1)
+    fewer = model.with_exogenous([3, 0], tags[[3, 0, 4]])
+    more = model.with_exogenous([0, 1, 2, 3, -1, -1], tags[[0, 1, 2, 3, 0, 2, 4]])
+    for copy, n in ((fewer, 2), (more, 6)):
+        out = copy(endogenous, torch.randn(3, 24, n), future=future)
+        assert out.shape == (3, 3, 1) and torch.isfinite(out).all()
+    assert model.n_exogenous == 4 and model.tag_indices.max() < 3
+
+
+@pytest.mark.parametrize("params, known, match", [
+    ({"tag_embedding": None, "tag_matrix": None}, [0], "with tags"),
+    ({}, [4], "known positions"),
+    ({}, [0, 1], "tag_matrix has 5 rows"),
+])
+def test_other_variables_need_tags_and_valid_positions(params, known, match):
+    tags = torch.eye(5, 3)
+    model = small(n_future=1, **{"tag_embedding": build_tag_embedding("sum", 3, 4),
+                                 "tag_matrix": tags, **params})
+    with pytest.raises(ValueError, match=match):
+        model.with_exogenous(known, tags)
