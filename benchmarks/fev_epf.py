@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from _markets import DATA_DIR, load_market
 from _settings import add_set_argument, parsed_settings
 from scipy.stats import norm
 from sklearn.linear_model import Ridge
@@ -66,7 +67,6 @@ from sktagembed import TimeXerRegressor, make_forecast_frame
 
 HORIZON, N_WINDOWS, STEP = 24, 20, 24
 LEVELS = [round(0.1 * k, 1) for k in range(1, 10)]
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 #: fev-bench's published results (SQL, MASE), from EVALUATION.md.
 PUBLISHED = {
@@ -99,13 +99,6 @@ MARKET_TIMEXER = {"NP": {}, "PJM": {"d_model": 256, "d_ff": 512}}
 #: minutes a market). Set after the three-seed ensemble had been scored on
 #: the test windows (see the module docstring).
 ENSEMBLE_SEEDS = {"NP": list(range(10)), "PJM": list(range(6))}
-
-
-def load_market(name: str, data_dir: Path) -> pd.DataFrame:
-    frame = pd.read_csv(data_dir / f"{name}.csv")
-    frame.columns = [c.strip() for c in frame.columns]
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y/%m/%d %H:%M")
-    return frame.set_index("date").asfreq("h")
 
 
 def cutoffs(n_rows: int, split: str) -> list[int]:
@@ -180,7 +173,7 @@ def timexer_quantiles(model: TimeXerRegressor, frame: pd.DataFrame,
 
 
 def evaluate(name: str, args: argparse.Namespace) -> pd.DataFrame:
-    frame = load_market(name, args.data_dir)
+    frame = load_market(name, args.data_dir).asfreq("h")
     price = frame["OT"].to_numpy()
     windows = cutoffs(len(frame), args.split)
     covariates = [c for c in frame.columns if c != "OT"]
@@ -227,7 +220,7 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=None,
                         help="default: ENSEMBLE_SEEDS of each market")
     parser.add_argument("--split", choices=["test", "dev"], default="test")
-    parser.add_argument("--data-dir", type=Path, default=DATA)
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--threads", type=int, default=None)
     add_set_argument(parser, "override TIMEXER settings, for --split dev trials "
                              "(e.g. --set lookback=336 max_epochs=20)")
