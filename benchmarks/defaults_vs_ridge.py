@@ -28,27 +28,23 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from _markets import load_market
 from _settings import add_set_argument, parsed_settings
 from sklearn.linear_model import Ridge
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 LOOKBACK, HORIZON, N_ROWS, N_TRAIN = 168, 24, 9000, 7000
 
 
 def market_frame(name: str, offset: int = 0) -> pd.DataFrame:
     """The ``N_ROWS`` rows ending ``offset`` rows before the end, standardised
     with their first ``N_TRAIN`` rows' statistics."""
-    frame = pd.read_csv(DATA / f"{name}.csv")
-    frame.columns = [c.strip() for c in frame.columns]
-    frame = frame.set_index(pd.to_datetime(frame.pop("date"),
-                                           format="%Y/%m/%d %H:%M"))
+    frame = load_market(name)
     frame = frame.iloc[len(frame) - N_ROWS - offset:len(frame) - offset]
     head = frame.iloc[:N_TRAIN]
     return (frame - head.mean()) / head.std()

@@ -11,7 +11,9 @@ the reference TimeXer (thuml/TimeXer, kept outside this project) at
 2. the NP paper protocol (``reproduce_timexer_epf.py``) for one seed in
    float32 and in bfloat16: test MSE of each;
 3. a model trained on CUDA, saved with joblib and loaded in a process that
-   sees no GPU, predicts as it did on the GPU.
+   sees no GPU, predicts as it did on the GPU: on ETTh1 with tags and
+   quantiles here, and the test suite's own CUDA tests (both estimators,
+   ``tests/contract/test_robustness.py``), which must run, not be skipped.
 
 Run: ``python benchmarks/gpu_check.py --reference /path/to/TimeXer
 [--epochs 10] [--seed 2021]``
@@ -73,6 +75,19 @@ def portability() -> None:
     assert np.allclose(on_cpu, on_gpu, rtol=1e-4, atol=1e-4)
 
 
+def suite_cuda_tests() -> None:
+    """The test suite's CUDA-to-CPU tests; a skip is a failure here."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               "-rs", str(HERE.parent / "tests" / "contract" / "test_robustness.py"),
+               "-k", "cuda_trained or cpu_only_loader"]
+    print(f"\n== the test suite's CUDA tests\n$ {' '.join(command)}", flush=True)
+    result = subprocess.run(command, capture_output=True, text=True)
+    print(result.stdout[-3000:], result.stderr[-3000:], flush=True)
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    if result.returncode != 0 or "skipped" in summary or "passed" not in summary:
+        sys.exit(f"the suite's CUDA tests did not all run and pass: {summary!r}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, required=True)
@@ -94,6 +109,7 @@ def main() -> None:
             str(args.seed), "--max-epochs", str(args.epochs), "--verbose", "0"])
     print("\n== a CUDA-trained model on a CPU-only machine", flush=True)
     portability()
+    suite_cuda_tests()
 
 
 if __name__ == "__main__":

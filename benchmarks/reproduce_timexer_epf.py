@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from _markets import DATA_DIR, load_market
 from sklearn.preprocessing import StandardScaler
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
@@ -51,19 +52,11 @@ MARKETS = {
                        "batch_size": 16},
             "paper_mse": 0.093, "floor_mse": 0.098},
 }
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-def load_market(path: Path, limit_rows: int | None) -> pd.DataFrame:
-    frame = pd.read_csv(path)
-    frame.columns = [c.strip() for c in frame.columns]
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y/%m/%d %H:%M")
-    frame = frame.set_index("date")
-    return frame.iloc[:limit_rows] if limit_rows else frame
 
 
 def run_market(name: str, args: argparse.Namespace) -> dict:
-    frame = load_market(args.data_dir / f"{name}.csv", args.limit_rows)
+    frame = load_market(name, args.data_dir)
+    frame = frame.iloc[:args.limit_rows] if args.limit_rows else frame
     n_rows = len(frame)
     n_train, n_test = int(n_rows * 0.7), int(n_rows * 0.2)
     n_valid = n_rows - n_train - n_test
@@ -120,7 +113,7 @@ def run_market(name: str, args: argparse.Namespace) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--market", choices=[*MARKETS, "all"], default="all")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--max-epochs", type=int, default=10)
     parser.add_argument("--limit-rows", type=int, default=None,
                         help="use only the first rows (a smoke test)")

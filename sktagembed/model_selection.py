@@ -6,7 +6,9 @@ rows the fold does not hold, and ``predict`` pads them. Scores of such rows
 are not what the model does in use. Two pieces fix it:
 
 - :class:`ContextTimeSeriesSplit` hands every test fold the rows before it
-  as context (``lookback - 1`` of them);
+  as context (``lookback - 1`` of them), and leaves out of each training
+  fold the rows whose targets (``horizon`` steps ahead) reach into the test
+  fold's targets;
 - :func:`full_window_scorer` (and :meth:`TimeXerRegressor.score`) scores only
   the rows whose whole window is in the data it was given, and whose target is
   known.
@@ -20,21 +22,33 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import TimeSeriesSplit
 
 from ._utils.params import check_int
+from .exceptions import InputValueError
+from .forecasting._forecast_frame import GROUP_ATTR
 
 __all__ = ["ContextTimeSeriesSplit", "full_window_scorer"]
 
 
 class ContextTimeSeriesSplit(TimeSeriesSplit):
     """:class:`~sklearn.model_selection.TimeSeriesSplit` whose test folds
-    start with ``context`` rows of history.
+    start with ``context`` rows of history, and whose training folds hold no
+    target that reaches into the test fold.
 
     The context rows come just before the fold (they may also be training
     rows of it); with ``context = lookback - 1`` and a full-window scorer,
     exactly the fold's own rows are scored.
+
+    The target of row ``t`` holds the series' values at ``t + 1 .. t +
+    horizon``. The last ``horizon - 1`` rows before a test fold would train
+    on values that are the targets of the fold's first rows, so each
+    training fold leaves them out (as ``gap=horizon - 1`` would, whatever
+    ``gap`` is). In a panel this is done series by series: each series gives
+    its test fold ``context`` rows of its own and loses the ``horizon - 1``
+    training rows before its own first test row.
 
     Parameters
     ----------
@@ -42,29 +56,129 @@ class ContextTimeSeriesSplit(TimeSeriesSplit):
     context : int
         Rows of history given with each test fold: the forecaster's
         ``lookback - 1``.
+    horizon : int, default=None
+        Steps each row's target looks ahead: the forecaster's horizon. None
+        reads it from ``y`` in :meth:`split`: its number of columns (as
+        :func:`~sktagembed.make_forecast_frame` builds it), 1 for a 1-D
+        ``y``. Give it whenever ``y`` is 1-D but looks more than one step
+        ahead (``make_forecast_frame(..., all_steps=False)``); in mode
+        ``"M"``, where ``y`` holds a block of steps per column, reading it
+        from ``y`` leaves out more rows than needed, never fewer.
     max_train_size, test_size, gap : int, optional
-        As for :class:`~sklearn.model_selection.TimeSeriesSplit`.
+        As for :class:`~sklearn.model_selection.TimeSeriesSplit`;
+        ``max_train_size`` bounds the rows before the ones left out.
+
+    Notes
+    -----
+    Rows are in time order, the series of a panel interleaved, as
+    :class:`~sktagembed.TimeXerRegressor` takes them. The series ids come
+    from ``groups`` (with metadata routing on, the splitter requests them),
+    else from the series-id column that
+    ``make_forecast_frame(group_column=...)`` marked in ``X``; without
+    either, the rows are one series.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sktagembed.model_selection import ContextTimeSeriesSplit
-    >>> splitter = ContextTimeSeriesSplit(2, context=3, test_size=4)
+    >>> splitter = ContextTimeSeriesSplit(2, context=3, horizon=1, test_size=4)
     >>> [test.tolist() for _, test in splitter.split(np.zeros((12, 1)))]
     [[1, 2, 3, 4, 5, 6, 7], [5, 6, 7, 8, 9, 10, 11]]
+    >>> splitter = ContextTimeSeriesSplit(2, context=3, horizon=3, test_size=4)
+    >>> [train.tolist() for train, _ in splitter.split(np.zeros((12, 1)))]
+    [[0, 1], [0, 1, 2, 3, 4, 5]]
     """
 
-    def __init__(self, n_splits=5, *, context, max_train_size=None,
-                 test_size=None, gap=0):
+    # As scikit-learn's group splitters: routed ``groups`` reach ``split``.
+    __metadata_request__split = {"groups": True}
+
+    def __init__(self, n_splits=5, *, context, horizon=None,
+                 max_train_size=None, test_size=None, gap=0):
         super().__init__(n_splits, max_train_size=max_train_size,
                          test_size=test_size, gap=gap)
         self.context = context
+        self.horizon = horizon
 
     def split(self, X, y=None, groups=None):
+        """Training and test rows of each fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows in time order.
+        y : array-like of shape (n_samples,) or (n_samples, n_steps), optional
+            Targets; their width gives ``horizon`` when it is None.
+        groups : array-like of shape (n_samples,), optional
+            Series id of each row of a panel.
+
+        Yields
+        ------
+        train, test : ndarray of int
+            Training rows (without those whose target reaches into the
+            test fold) and test rows (the fold, after its context rows).
+        """
         check_int(self.context, "context", minimum=0)
-        for train, test in super().split(X, y, groups):
-            first = max(test[0] - self.context, 0)
-            yield train, np.r_[np.arange(first, test[0]), test]
+        horizon = self._horizon(y)
+        series = _series_codes(X, groups)
+        position = _positions(series)
+        for train, test in super().split(X, y):
+            first = _first_positions(series, position, test)
+            # A training row may stay if its target, at most horizon steps
+            # ahead, ends before its series' first test row's target begins.
+            limit = first[series[train]]
+            keep = train[position[train] <= limit - horizon]
+            if len(keep) == 0:
+                raise InputValueError(
+                    f"a training fold of {len(train)} rows keeps none once the "
+                    f"{horizon - 1} rows a series before its test rows (whose "
+                    f"targets reach into them, horizon={horizon}) are left "
+                    "out; use fewer n_splits or a smaller test_size."
+                )
+            before = first[series] - self.context
+            context = np.flatnonzero((position >= before) & (position < first[series]))
+            yield keep, np.union1d(context, test)
+
+    def _horizon(self, y) -> int:
+        if self.horizon is not None:
+            check_int(self.horizon, "horizon")
+            return self.horizon
+        if y is None:
+            raise InputValueError(
+                "horizon=None reads the forecaster's horizon from y's width, "
+                "but split got no y; pass horizon=."
+            )
+        shape = np.shape(y)
+        return shape[1] if len(shape) == 2 else 1
+
+
+def _series_codes(X, groups) -> np.ndarray:
+    """An integer series code for each row (all 0 for a single series)."""
+    if groups is None:
+        column = getattr(X, "attrs", {}).get(GROUP_ATTR)
+        if column is not None and column in getattr(X, "columns", ()):
+            groups = X[column]
+    if groups is None:
+        return np.zeros(len(X), dtype=np.int64)
+    groups = np.asarray(groups)
+    if groups.shape != (len(X),):
+        raise InputValueError(
+            f"groups must hold one series id per row of X ({len(X)}), got "
+            f"shape {groups.shape}."
+        )
+    return pd.factorize(groups)[0].astype(np.int64)
+
+
+def _positions(series: np.ndarray) -> np.ndarray:
+    """Each row's position within its own series."""
+    return pd.Series(series).groupby(series).cumcount().to_numpy()
+
+
+def _first_positions(series, position, test) -> np.ndarray:
+    """Per series code, the position of its first test row (past the end
+    of the series when it has none, so that none of its rows is left out)."""
+    first = np.full(series.max() + 1, np.iinfo(np.int64).max // 2)
+    np.minimum.at(first, series[test], position[test])
+    return first
 
 
 def full_window_scorer(scoring="r2") -> Callable:

@@ -85,19 +85,28 @@ def warn_if_slow_bfloat16(device: str, precision: str) -> None:
 
 
 def compiled(module: torch.nn.Module, trial) -> torch.nn.Module:
-    """``torch.compile(module)``, tried on one batch (forward and backward);
-    where compilation is unavailable or fails, a warning and the module as
-    it is. ``trial()`` runs the batch through a module."""
+    """``torch.compile(module)``, tried on one batch (forward and backward).
+
+    ``trial()`` runs the batch through a module. Where the compiled module
+    fails the batch but the module as it is runs it, a warning names the
+    compiler's error and the module as it is is returned; where both fail,
+    the error is the batch's or the module's, not the compiler's, and it is
+    raised.
+    """
     try:
         candidate = torch.compile(module)
         trial(candidate)
     except Exception as exc:  # compilers fail in many ways; fall back to eager
-        warnings.warn(
-            f"torch.compile is unavailable here ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}); training runs "
-            "without compiling.", RuntimeWarning, stacklevel=3,
-        )
         module.zero_grad(set_to_none=True)
+        with torch.random.fork_rng():  # the check leaves training's draws alone
+            trial(module)  # raises the real error when eager fails as well
+        module.zero_grad(set_to_none=True)
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        warnings.warn(
+            f"torch.compile failed on the first batch, which runs without it "
+            f"({type(exc).__name__}: {message}); training runs without "
+            "compiling.", RuntimeWarning, stacklevel=3,
+        )
         return module
     module.zero_grad(set_to_none=True)
     return candidate

@@ -228,8 +228,9 @@ def run_compare(args: argparse.Namespace) -> int:
     X, y = make_forecast_frame(frame, target, args.horizon)
     if args.target_history == "hide":
         X = X.assign(**{target: np.nan})  # masked by the model
-    splits = list(ContextTimeSeriesSplit(args.folds, context=args.lookback - 1)
-                  .split(X))
+    # Training folds leave out the rows whose targets reach the test rows'.
+    splits = list(ContextTimeSeriesSplit(args.folds, context=args.lookback - 1,
+                                         horizon=args.horizon).split(X))
     scale = float(y.iloc[splits[0][0]].to_numpy().std()) or 1.0
     say = (lambda *a: None) if args.quiet else print
     hidden = ", its own past hidden" if args.target_history == "hide" else ""

@@ -268,7 +268,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
             separator=self.separator,
         )
         tags = schema.fit_transform(X)
-        objective = self._resolve_objective(y, tags)
+        objective = self._resolve_objective(y, tags, weight)
         objective.weight = weight
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
@@ -322,7 +322,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
                 "or hierarchy='infer'."
             )
 
-    def _resolve_objective(self, y, tags) -> Objective:
+    def _resolve_objective(self, y, tags, weight=None) -> Objective:
         objective = self.objective
         if objective == "auto":
             if y is None:
@@ -359,9 +359,14 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         # magnitude first keeps the variance of huge targets finite.
         peak = np.abs(target).max(axis=0)
         target = target / np.where(peak > 0, peak, 1.0)
-        scale = target.std(axis=0)
+        # With sample weights, the weighted moments: a row of weight 2
+        # standardises as two copies of it would.
+        mean = target.mean(axis=0) if weight is None else np.average(
+            target, axis=0, weights=weight)
+        scale = target.std(axis=0) if weight is None else np.sqrt(np.average(
+            (target - mean) ** 2, axis=0, weights=weight))
         scale[scale == 0] = 1.0
-        target = ((target - target.mean(axis=0)) / scale).astype(np.float32)
+        target = ((target - mean) / scale).astype(np.float32)
         return Objective("regression", target.shape[1], nn.MSELoss, target)
 
     def _build_module(self, tags, tag_names, rng):

@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import TimeSeriesSplit
 
 from sktagembed.cli import main
 
@@ -230,6 +231,10 @@ def test_compare_with_the_target_history_hidden_never_reads_it(tmp_path, capsys,
     seen.clear()
     assert main(command) == 0
     assert not seen[0][0]["y"].isna().any()
+    # Each fold trains without the 3 rows (horizon 4) whose targets reach
+    # into the fold's first targets: rows of the 236 with a known future.
+    plain = TimeSeriesSplit(2).split(np.zeros((236, 1)))
+    assert [len(X) for X, _ in seen] == [len(train) - 3 for train, _ in plain]
 
 
 def test_forecast_command_reports_errors_and_saves(tmp_path, capsys):

@@ -14,9 +14,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "sktagembed"
 FRAMEWORKS = {"pandas", "sklearn", "skorch"}
 
 
-def imported_modules(path: Path) -> set[str]:
+def imported_modules(path: Path, package_root: Path = PACKAGE) -> set[str]:
     """Absolute names of what a module imports at any level of its code."""
-    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    parts = path.relative_to(package_root.parent).with_suffix("").parts[:-1]
+    package = ".".join(parts)
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -32,31 +33,61 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def module_path(name: str) -> Path | None:
+def module_path(name: str, package_root: Path = PACKAGE) -> Path | None:
     relative = Path(*name.split(".")[1:])
-    for candidate in (PACKAGE / relative.with_suffix(".py"),
-                      PACKAGE / relative / "__init__.py"):
+    for candidate in (package_root / relative.with_suffix(".py"),
+                      package_root / relative / "__init__.py"):
         if candidate.is_file():
             return candidate
     return None
 
 
-def test_torch_modules_know_nothing_of_pandas_or_scikit_learn():
-    # Everything sktagembed.nn reaches, through its own modules and those of
-    # the package it imports, stays clear of the data-frame frameworks.
-    seen, todo, reached = set(), sorted(PACKAGE.glob("nn/*.py")), set()
+def reached_from(start: list[Path], package_root: Path = PACKAGE):
+    """The top-level packages that ``start`` imports, through the package's
+    own modules it reaches (not through the package's top ``__init__``),
+    and the package's files it reaches."""
+    own = package_root.name + "."
+    seen, todo, reached = set(), sorted(start), set()
     while todo:
         path = todo.pop()
         if path in seen:
             continue
         seen.add(path)
-        for name in imported_modules(path):
+        for name in imported_modules(path, package_root):
             reached.add(name.split(".")[0])
-            if name.startswith("sktagembed.") and (found := module_path(name)):
-                if found.name != "__init__.py" or found.parent != PACKAGE:
+            if name.startswith(own) and (found := module_path(name, package_root)):
+                if found.name != "__init__.py" or found.parent != package_root:
                     todo.append(found)
+    return reached, seen
+
+
+def test_torch_modules_know_nothing_of_pandas_or_scikit_learn():
+    # Everything sktagembed.nn reaches, through its own modules and those of
+    # the package it imports, stays clear of the data-frame frameworks.
+    reached, seen = reached_from(list(PACKAGE.glob("nn/*.py")))
     assert not reached & FRAMEWORKS, sorted(reached & FRAMEWORKS)
     assert PACKAGE / "_utils" / "checks.py" not in seen
+
+
+def test_the_import_checker_finds_a_forbidden_import(tmp_path):
+    # A positive control: a module tree where nn reaches pandas two relative
+    # imports away, and sklearn in a function body, is flagged.
+    root = tmp_path / "sktagembed"
+    for folder, files in {
+        "": {"__init__.py": "import skorch\n"},  # the top is not followed
+        "nn": {"__init__.py": "", "layer.py": "from .._utils import helper\n",
+               "other.py": "def f():\n    import sklearn.metrics\n"},
+        "_utils": {"__init__.py": "",
+                   "helper.py": "from . import frames\n",
+                   "frames.py": "import pandas as pd\n"},
+    }.items():
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (root / folder / name).write_text(text)
+    reached, seen = reached_from(list(root.glob("nn/*.py")), root)
+    assert reached & FRAMEWORKS == {"pandas", "sklearn"}
+    assert root / "_utils" / "frames.py" in seen
+    assert root / "__init__.py" not in seen
 
 
 @pytest.mark.parametrize("kind", ["transformer", "timexer"])

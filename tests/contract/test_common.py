@@ -15,7 +15,10 @@ PRETRAINED = pd.DataFrame(
     index=[f"tag_{i}" for i in range(64)],
 )
 
-#: Checks that cannot hold for a forecaster of time-ordered rows, and why.
+#: Checks that cannot hold for a forecaster of time-ordered rows, and why
+#: (xfail is strict: one that passes fails the suite). check_regressors_train
+#: runs: the regressor declares poor_score, so the check keeps its shape
+#: and length assertions and skips only its score threshold.
 TIMEXER_EXPECTED_FAILURES = {
     "check_methods_sample_order_invariance": (
         "a row's forecast reads the rows before it: reordering rows changes "
@@ -26,9 +29,6 @@ TIMEXER_EXPECTED_FAILURES = {
     "check_sample_weight_equivalence_on_dense_data": (
         "a weight of 2 is not a repeated row: repeating a row inserts it into "
         "the time order, which changes the windows of the rows after it"),
-    "check_regressors_train": (
-        "the check's i.i.d. rows, two epochs and no look-back structure do not "
-        "reach its score threshold; learning is tested in test_timexer.py"),
 }
 
 

@@ -148,10 +148,29 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # skorch's note that CUDA is gone
     estimator, X = joblib.load(sys.argv[1])
 assert estimator.device_ == "cpu", estimator.device_
+assert all(p.device.type == "cpu" for p in estimator.net_.module_.parameters())
 infer = getattr(estimator, "transform", None) or estimator.predict
 np.save(sys.argv[2], infer(X))
-(sys.argv[2], out)
 """
+
+
+def predict_in_a_cpu_only_process(estimator, X, folder):
+    """Pickle ``estimator``, load it in a process that sees no GPU, and
+    return what it infers there."""
+    joblib.dump((estimator, X), folder / "model.joblib")
+    subprocess.run([sys.executable, "-c", LOAD_ON_CPU, str(folder / "model.joblib"),
+                    str(folder / "out.npy")], check=True,
+                   env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    return np.load(folder / "out.npy")
+
+
+@pytest.mark.parametrize("make", [fitted_transformer, fitted_timexer])
+def test_the_cpu_only_loader_reproduces_a_cpu_trained_model(tmp_path, make):
+    # The CUDA test's code path, on any machine: a fault in the script (it
+    # once ended in a NameError) fails here, not only where CUDA exists.
+    estimator, X = make(device="cpu")
+    np.testing.assert_array_equal(
+        predict_in_a_cpu_only_process(estimator, X, tmp_path), infer(estimator, X))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -162,12 +181,9 @@ def test_cuda_trained_model_predicts_the_same_on_a_cpu_only_machine(tmp_path, ma
     assert all(p.device.type == "cuda"
                for p in estimator.net_.module_.parameters())
     on_gpu = infer(estimator, X)
-    joblib.dump((estimator, X), tmp_path / "model.joblib")
-    subprocess.run([sys.executable, "-c", LOAD_ON_CPU, str(tmp_path / "model.joblib"),
-                    str(tmp_path / "out.npy")], check=True,
-                   env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
-    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), on_gpu,
-                               rtol=1e-4, atol=1e-5)
+    # The same weights on another device: equal up to the kernels' rounding.
+    np.testing.assert_allclose(predict_in_a_cpu_only_process(estimator, X, tmp_path),
+                               on_gpu, rtol=1e-4, atol=1e-5)
 
 
 # -- failed and interrupted fits -----------------------------------------------

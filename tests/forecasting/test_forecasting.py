@@ -103,14 +103,59 @@ def test_context_rows_and_zero_weights_are_never_trained_on():
     np.testing.assert_allclose(by_nan, by_weight, rtol=1e-6, atol=1e-6)
 
 
-def test_sample_weights_change_the_fit():
+def test_a_weight_counts_as_that_many_copies_of_the_row():
+    # A series weighted 3 on some rows and 2 elsewhere trains as a panel of
+    # two copies of it weighted 1 and (2 or 1): every row counts 3 or 2
+    # times in both. (Repeating a row inside one series would change the
+    # windows after it; a copy as a second series does not.)
     X, y = make_forecast_frame(priced_frame(), "price", HORIZON)
-    weight = np.linspace(0.1, 2, len(y))
-    plain = TimeXerRegressor(**SMALL).fit(X, y).predict(X)
-    weighted = TimeXerRegressor(**SMALL).fit(X, y, sample_weight=weight).predict(X)
-    assert not np.allclose(plain, weighted)
-    ones = TimeXerRegressor(**SMALL).fit(X, y, sample_weight=np.ones(len(y)))
-    np.testing.assert_allclose(ones.predict(X), plain, rtol=1e-6, atol=1e-6)
+    n = len(X)
+    some = np.random.default_rng(1).random(n) < 0.3
+    params = {**SMALL, "batch_size": 4 * n, "dropout": 0.0, "max_epochs": 3}
+    weighted = TimeXerRegressor(**params).fit(
+        X, y, sample_weight=np.where(some, 3.0, 2.0)).predict(X)
+    copies = np.r_[np.zeros(n), np.ones(n)]
+    panel = TimeXerRegressor(**params).fit(
+        pd.concat([X, X]), pd.concat([y, y]), groups=copies,
+        sample_weight=np.r_[np.ones(n), np.where(some, 2.0, 1.0)])
+    repeated = panel.predict(pd.concat([X, X]), groups=copies)[:n]
+    np.testing.assert_allclose(weighted, repeated, rtol=1e-5, atol=1e-5)
+    # Positive control: the weights change the fit far more than that, and
+    # weights of one everywhere change nothing.
+    plain = TimeXerRegressor(**params).fit(X, y).predict(X)
+    assert np.abs(weighted - plain).max() > 100 * np.abs(weighted - repeated).max()
+    ones = TimeXerRegressor(**params).fit(X, y, sample_weight=np.ones(n))
+    np.testing.assert_array_equal(ones.predict(X), plain)
+
+
+@pytest.mark.parametrize("levels", [None, [0.1, 0.5, 0.9]])
+def test_the_training_loss_is_the_weighted_mean_of_scaled_errors(levels):
+    from sktagembed.forecasting._losses import ForecastLoss
+
+    rng = np.random.default_rng(0)
+    target = rng.normal(size=(6, 3, 2))
+    weight = rng.choice([0.0, 1.0, 2.5], size=(6, 3, 2))
+    scale = rng.uniform(0.5, 2, size=(6, 1, 2))
+    shape = target.shape + (() if levels is None else (len(levels),))
+    prediction = rng.normal(size=shape)
+    loss = ForecastLoss(levels)(
+        torch.tensor(prediction, dtype=torch.float32),
+        {"target": torch.tensor(target, dtype=torch.float32),
+         "weight": torch.tensor(weight, dtype=torch.float32),
+         "scale": torch.tensor(scale, dtype=torch.float32)})
+    # By hand, value by value.
+    total = 0.0
+    for index in np.ndindex(target.shape):
+        if levels is None:
+            error = ((prediction[index] - target[index]) / scale[index[0], 0,
+                                                                 index[2]]) ** 2
+        else:
+            residual = (target[index] - prediction[index]) / scale[index[0], 0,
+                                                                   index[2]]
+            error = np.mean([max(q * r, (q - 1) * r)
+                             for q, r in zip(levels, residual, strict=True)])
+        total += weight[index] * error
+    assert loss.item() == pytest.approx(total / weight.sum(), rel=1e-5)
 
 
 # -- quantiles ------------------------------------------------------------------

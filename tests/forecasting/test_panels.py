@@ -198,13 +198,23 @@ def test_transformer_zero_weights_equal_dropping_the_rows(target):
     assert "colour=violet" not in weighted.tag_names_
 
 
-def test_transformer_weights_change_what_is_learned():
+@pytest.mark.parametrize("target", ["regression", "classification", None])
+def test_transformer_weight_two_equals_a_repeated_row(target):
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.random((80, 5)) < 0.4, columns=list("abcde"))
-    y = X.to_numpy(float) @ rng.normal(size=5)
-    params = {"method": "sum", "embedding_dim": 3, "max_epochs": 3,
-              "random_state": 0}
-    plain = TagEmbeddingTransformer(**params).fit(X, y).transform(X)
+    y = {"regression": X.to_numpy(float) @ rng.normal(size=5),
+         "classification": rng.integers(0, 2, 80), None: None}[target]
+    doubled = rng.random(80) < 0.3
+    # One batch, no validation split and no dropout: training sees the same
+    # loss either way, so only the order of a sum can differ.
+    params = {"method": "sum", "embedding_dim": 3, "max_epochs": 10, "lr": 0.05,
+              "batch_size": 256, "validation_fraction": 0.0, "random_state": 0}
     weighted = TagEmbeddingTransformer(**params).fit(
-        X, y, sample_weight=np.linspace(0.1, 3, 80)).transform(X)
-    assert not np.allclose(plain, weighted)
+        X, y, sample_weight=np.where(doubled, 2.0, 1.0)).transform(X)
+    repeated = TagEmbeddingTransformer(**params).fit(
+        pd.concat([X, X[doubled]]),
+        None if y is None else np.r_[y, y[doubled]]).transform(X)
+    np.testing.assert_allclose(weighted, repeated, rtol=1e-5, atol=1e-6)
+    # A positive control: the weights do change what is learned.
+    plain = TagEmbeddingTransformer(**params).fit(X, y).transform(X)
+    assert np.abs(weighted - plain).max() > 100 * np.abs(weighted - repeated).max()

@@ -422,7 +422,23 @@ def test_grid_search_over_tag_method_with_time_series_split():
         {"tag_method": [None, "sum", "attention"]},
         cv=TimeSeriesSplit(2), error_score="raise",
     ).fit(X, y)
-    assert sorted(search.cv_results_["rank_test_score"]) == [1, 2, 3]
+    # By hand: each method fitted on each fold, scored by its own score().
+    by_hand = []
+    for method in [None, "sum", "attention"]:
+        scores = []
+        for train, test in TimeSeriesSplit(2).split(X):
+            model = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
+                                     tag_method=method)
+            model.fit(X.iloc[train], y[train])
+            scores.append(model.score(X.iloc[test], y[test]))
+        by_hand.append(np.mean(scores))
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], by_hand,
+                               rtol=1e-5)
+    assert len(set(np.round(by_hand, 6))) == 3  # a ranking without ties
+    expected_rank = 1 + np.argsort(np.argsort(-np.array(by_hand)))
+    assert search.cv_results_["rank_test_score"].tolist() == expected_rank.tolist()
+    assert search.best_params_ == {
+        "tag_method": [None, "sum", "attention"][int(np.argmax(by_hand))]}
 
 
 def test_groups_are_routed_through_a_pipeline():

@@ -62,16 +62,56 @@ def test_bad_precision_and_bfloat16_with_accelerate_are_named():
         TimeXerRegressor(**SMALL, precision="bfloat16", accelerate=True).fit(X, y)
 
 
-def test_compile_falls_back_with_a_warning_where_it_is_unavailable(monkeypatch):
+def test_compile_falls_back_with_a_warning_naming_its_error(monkeypatch):
     def unavailable(module, **kwargs):
         raise RuntimeError("no compiler here")
 
     monkeypatch.setattr(torch, "compile", unavailable)
     X, y = series()
-    with pytest.warns(RuntimeWarning, match="torch.compile is unavailable"):
+    with pytest.warns(RuntimeWarning,
+                      match="torch.compile failed.*RuntimeError: no compiler here"):
         model = TimeXerRegressor(**SMALL, compile=True).fit(X, y)
     np.testing.assert_array_equal(model.predict(X),
                                   TimeXerRegressor(**SMALL).fit(X, y).predict(X))
+
+
+class _FailsCompiled(torch.nn.Module):
+    """What torch.compile returns here: a module whose every call fails."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x):
+        raise RuntimeError("BackendCompilerFailed: inductor crashed")
+
+
+def test_compile_names_the_compilers_error_and_falls_back(monkeypatch):
+    from sktagembed._utils.torch_utils import compiled
+
+    monkeypatch.setattr(torch, "compile", lambda module, **kw: _FailsCompiled(module))
+    module = torch.nn.Linear(3, 1)
+
+    def trial(candidate):
+        candidate(torch.ones(2, 3)).sum().backward()
+
+    with pytest.warns(RuntimeWarning, match="BackendCompilerFailed: inductor crashed"):
+        assert compiled(module, trial) is module
+    assert module.weight.grad is None  # the trial's gradients are cleared
+
+
+def test_a_batch_that_fails_without_compiling_raises_its_own_error(monkeypatch):
+    from sktagembed._utils.torch_utils import compiled
+
+    monkeypatch.setattr(torch, "compile", lambda module, **kw: _FailsCompiled(module))
+
+    def trial(candidate):  # the batch does not fit the module: not a compiler fault
+        candidate(torch.ones(2, 5)).sum().backward()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "compile failed"
+        with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
+            compiled(torch.nn.Linear(3, 1), trial)
 
 
 @pytest.mark.slow  # two compilations of tens of seconds each
