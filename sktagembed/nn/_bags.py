@@ -71,6 +71,11 @@ class TagBags(NamedTuple):
         )
 
 
+TagBags.indices.__doc__ = "Tag indices of all rows, row after row."
+TagBags.offsets.__doc__ = "Start of each row in ``indices``."
+TagBags.per_sample_weights.__doc__ = "Weight of each entry, or None (all 1)."
+
+
 TagBatch = Tensor | TagBags
 
 

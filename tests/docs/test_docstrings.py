@@ -54,8 +54,10 @@ def public_docstrings() -> list[str]:
         if not inspect.isclass(obj):
             continue
         for method, member in vars(obj).items():
-            if method.startswith("_") or not callable(member) and not isinstance(
-                    member, property):
+            documented = (inspect.isfunction(member)
+                          or isinstance(member, property)
+                          or type(member).__name__ == "_tuplegetter")
+            if method.startswith("_") or not documented:
                 continue
             objects.append(f"{name}.{method}")
     return objects
