@@ -59,6 +59,10 @@ SAMPLED_RECONSTRUCTION_ABOVE = 4096
 TRANSFORM_CHUNK_ROWS = 1 << 20
 
 
+def _is_separator(value: object) -> bool:
+    return isinstance(value, str) and value != ""
+
+
 class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator):
     """Learn dense embeddings of tag sets and transform rows into them.
 
@@ -200,8 +204,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         **TAG_OPTION_PARAMETERS,
         "handle_unknown": [Options("ignore", "error")],
         "weighted": [BOOLEAN],
-        "separator": [NONE, Satisfies(lambda v: isinstance(v, str) and v != "",
-                                      "a non-empty string")],
+        "separator": [NONE, Satisfies(_is_separator, "a non-empty string")],
         **TRAINING_PARAMETERS,
     }
 
