@@ -8,9 +8,9 @@ from a bug.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "InputTypeError", "InputValueError",
-           "OptionalDependencyError", "SlowBfloat16Warning",
-           "VersionMismatchWarning"]
+__all__ = ["IgnoredParameterWarning", "InputError", "InputTypeError",
+           "InputValueError", "InvalidParameterError", "OptionalDependencyError",
+           "SlowBfloat16Warning", "VersionMismatchWarning"]
 
 
 class InputError(Exception):
@@ -30,11 +30,27 @@ class InputTypeError(InputError, TypeError):
     """A value the caller passed has the wrong type (it is a :class:`TypeError`)."""
 
 
+class InvalidParameterError(InputValueError, InputTypeError):
+    """A hyperparameter has a value of the wrong type or out of its range.
+
+    Raised at the start of ``fit``, before any data is read, naming the
+    parameter and the value. Like scikit-learn's own, it is both a
+    :class:`ValueError` and a :class:`TypeError`.
+    """
+
+
 class OptionalDependencyError(ImportError):
     """An optional dependency that the requested feature needs is missing.
 
     The message ends with the one-line install command, such as
     ``pip install "sktagembed[plot]"``.
+
+    Parameters
+    ----------
+    message : str
+        What is missing and the command that installs it.
+    package : str
+        The missing package.
 
     Attributes
     ----------
@@ -45,6 +61,17 @@ class OptionalDependencyError(ImportError):
     def __init__(self, message: str, package: str):
         super().__init__(message, name=package)
         self.package = package
+
+
+class IgnoredParameterWarning(UserWarning):
+    """A parameter was set to a value that cannot act in the estimator's
+    configuration (an option of another method, early stopping without a
+    validation set, ...).
+
+    Such a value is accepted, so that one search can span configurations
+    where it does and does not apply, but it changes nothing; the message
+    names the parameter and why.
+    """
 
 
 class SlowBfloat16Warning(UserWarning):
@@ -59,6 +86,15 @@ class VersionMismatchWarning(UserWarning):
     Loading it may work, but nothing guarantees the same behaviour; refit, or
     share the learned table with
     :meth:`~sktagembed.TagEmbeddingTransformer.export_embeddings` instead.
+
+    Parameters
+    ----------
+    message : str
+        The warning's text.
+    saved_version : str
+        The sktagembed version that fitted the estimator.
+    current_version : str
+        The sktagembed version loading it.
 
     Attributes
     ----------

@@ -53,6 +53,7 @@ class ContextTimeSeriesSplit(TimeSeriesSplit):
     Parameters
     ----------
     n_splits : int, default=5
+        Number of splits, as for ``TimeSeriesSplit``.
     context : int
         Rows of history given with each test fold: the forecaster's
         ``lookback - 1``.
@@ -196,6 +197,7 @@ def full_window_scorer(scoring="r2") -> Callable:
     Returns
     -------
     scorer : callable ``(estimator, X, y) -> float``
+        The scorer, counting only rows with a full window and a known target.
 
     Examples
     --------

@@ -35,6 +35,7 @@ def embedding_map(embeddings: pd.DataFrame, method: str = "pca",
     embeddings : DataFrame of shape (n_tags, n_dims)
         One row per tag, indexed by tag name.
     method : {"pca", "tsne"}, default="pca"
+        Projection to two dimensions.
     random_state : int or None
         Seed of t-SNE.
 
@@ -75,7 +76,9 @@ def plot_tag_embeddings(transformer, method: str = "pca", *, ax=None,
         A fitted transformer (its ``embeddings_`` are used) or a table of
         embeddings, one row per tag.
     method : {"pca", "tsne"}, default="pca"
+        Projection to two dimensions.
     ax : matplotlib Axes, optional
+        Axes to draw on; None draws a new figure.
     annotate : bool, default=True
         Write each tag's name next to its point.
     random_state : int or None
@@ -84,6 +87,7 @@ def plot_tag_embeddings(transformer, method: str = "pca", *, ax=None,
     Returns
     -------
     matplotlib.figure.Figure
+        The figure drawn on.
 
     Examples
     --------
@@ -161,6 +165,7 @@ def plot_method_comparison(cv_results, *, param: str | None = None, ax=None,
         The ``param_*`` column to compare; found automatically when exactly
         one searched parameter varies.
     ax : matplotlib Axes, optional
+        Axes to draw on; None draws a new figure.
     score_label : str
         Label of the score axis.
     higher_is_better : bool, default=True
@@ -169,6 +174,7 @@ def plot_method_comparison(cv_results, *, param: str | None = None, ax=None,
     Returns
     -------
     matplotlib.figure.Figure
+        The figure drawn on.
     """
     table = comparison_table(cv_results, param, higher_is_better)
     fig, ax = _figure_and_axes(ax, (7, 0.45 * len(table) + 1.5))
@@ -191,16 +197,20 @@ def plot_forecast(y_true, y_pred, *, index=None, step: int = 0, ax=None,
     y_true, y_pred : array-like of shape (n,) or (n, horizon)
         For 2-D input the ``step``-th column (forecast step) is drawn.
     index : array-like of shape (n,), optional
-        x values (e.g. timestamps).
+        Values of the x axis (e.g. timestamps).
     step : int, default=0
+        Forecast step (column of 2-D input) to draw.
     ax : matplotlib Axes, optional
+        Axes to draw on; None draws a new figure.
     title : str, optional
+        Title of the plot.
     max_points : int, optional
         Draw only the last ``max_points`` points.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure drawn on.
     """
     true = _one_step(y_true, step, "y_true")
     pred = _one_step(y_pred, step, "y_pred")
@@ -239,13 +249,16 @@ def plot_future(history, forecast: pd.DataFrame, *, series=None, ax=None,
         For a panel's table, the series to draw (its id column is the first
         column).
     ax : matplotlib Axes, optional
+        Axes to draw on; None draws a new figure.
     title : str, optional
+        Title of the plot.
     history_points : int or None, default=336
         Draw only the last points of the history.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure drawn on.
 
     Examples
     --------
@@ -285,7 +298,7 @@ def plot_future(history, forecast: pd.DataFrame, *, series=None, ax=None,
 
 def plot_tag_importance(importance: pd.DataFrame, *, top: int | None = 20,
                         ax=None, title: str | None = None):
-    """Bars of each tag's importance (with its spread), and its attention.
+    """Draw each tag's importance as a bar (with its spread), and its attention.
 
     Parameters
     ----------
@@ -298,10 +311,12 @@ def plot_tag_importance(importance: pd.DataFrame, *, top: int | None = 20,
     ax : matplotlib Axes, optional
         Axes for the importance bars; the attention goes on a twin axis.
     title : str, optional
+        Title of the plot.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure drawn on.
 
     Examples
     --------
@@ -357,11 +372,14 @@ def plot_variable_embeddings(model, tags: pd.DataFrame,
     by : tuple of str, default=("kind", "location")
         Columns of ``tags`` to colour by, one panel each.
     method : {"pca", "tsne"}, default="pca"
+        Projection to two dimensions.
     random_state : int or None
+        Seed of t-SNE.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure drawn on.
     """
     embeddings = model.variable_embeddings_
     coords = embedding_map(embeddings, method, random_state)

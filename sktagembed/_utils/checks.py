@@ -8,6 +8,8 @@ Scalar parameter checks that the torch modules use too live in
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -15,11 +17,26 @@ from sklearn.utils.validation import validate_data
 
 from ..exceptions import InputTypeError, InputValueError
 from .params import (
-    check_fraction,
-    check_int,
-    check_nonnegative_real,
-    check_positive_real,
+    BOOLEAN,
+    FRACTION,
+    NONE,
+    NONNEGATIVE_INT,
+    NONNEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    Constraint,
+    InstanceOf,
+    Interval,
+    Options,
+    Satisfies,
+    is_default,
+    warn_ignored,
 )
+from .torch_utils import PRECISIONS, is_device
+
+#: Options of training that act only while training runs.
+_TRAINING_OPTIONS = ("lr", "lr_schedule", "batch_size", "weight_decay",
+                     "validation_fraction", "patience")
 
 
 def first_flagged_cell(flags: np.ndarray) -> tuple[int, int]:
@@ -91,14 +108,49 @@ def check_target(y, n_rows: int, *, numeric: bool = True, allow_nan: bool = Fals
     return y
 
 
-def check_training_params(estimator: object) -> None:
-    """The training hyperparameters both estimators share."""
-    for name in ("max_epochs", "patience"):
-        check_int(getattr(estimator, name), name, minimum=0)
-    check_int(estimator.batch_size, "batch_size")
-    check_positive_real(estimator.lr, "lr")
-    check_nonnegative_real(estimator.weight_decay, "weight_decay")
-    check_fraction(estimator.validation_fraction, "validation_fraction")
+#: The table entries of the hyperparameters both estimators share: training,
+#: device and seeding.
+TRAINING_PARAMETERS: dict[str, list[Constraint]] = {
+    "max_epochs": [NONNEGATIVE_INT],
+    "lr": [POSITIVE_REAL],
+    "batch_size": [POSITIVE_INT],
+    "weight_decay": [NONNEGATIVE_REAL],
+    "validation_fraction": [FRACTION],
+    "patience": [NONNEGATIVE_INT],
+    "device": [Satisfies(is_device, "'auto', 'cpu', 'cuda', 'cuda:N' or a "
+                                    "torch.device")],
+    "precision": [Options(*PRECISIONS)],
+    "compile": [BOOLEAN],
+    "random_state": [NONE, Interval("int", 0, 2**32 - 1),
+                     InstanceOf(np.random.RandomState, "a RandomState")],
+    "verbose": [NONNEGATIVE_INT, BOOLEAN],
+    "callbacks": [NONE, InstanceOf((list, tuple), "a list of skorch callbacks")],
+}
+
+
+def default_params(estimator: BaseEstimator) -> dict[str, object]:
+    """The defaults of the estimator's constructor parameters."""
+    signature = inspect.signature(type(estimator).__init__)
+    return {name: parameter.default
+            for name, parameter in signature.parameters.items() if name != "self"}
+
+
+def warn_idle_training_params(estimator: BaseEstimator) -> None:
+    """Warn about training options set away from their defaults that cannot
+    act: every one of them with ``max_epochs=0``, a ``patience`` without a
+    validation set to stop on. A value of 0 (off) never warns."""
+    params = estimator.get_params(deep=False)
+    defaults = default_params(estimator)
+    # 0 turns validation, early stopping and weight decay off: never ignored.
+    changed = [name for name in _TRAINING_OPTIONS if name in params
+               and not is_default(params[name], defaults[name])
+               and not is_default(params[name], 0)]
+    if params["max_epochs"] == 0:
+        for name in changed:
+            warn_ignored(name, params[name], "max_epochs=0 trains nothing")
+    elif "patience" in changed and params["validation_fraction"] == 0:
+        warn_ignored("patience", params["patience"],
+                     "validation_fraction=0 holds out nothing to stop early on")
 
 
 class FeatureNameRecorder(BaseEstimator):

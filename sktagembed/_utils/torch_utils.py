@@ -13,6 +13,22 @@ from sklearn.utils import check_random_state
 from ..exceptions import InputTypeError, InputValueError, SlowBfloat16Warning
 
 
+def is_device(device: object) -> bool:
+    """True for ``"auto"``, a string torch parses as a device, or a
+    :class:`torch.device`."""
+    if isinstance(device, torch.device):
+        return True
+    if not isinstance(device, str):
+        return False
+    if device == "auto":
+        return True
+    try:
+        torch.device(device)
+    except RuntimeError:
+        return False
+    return True
+
+
 def resolve_device(device: str | torch.device | None) -> str:
     """Turn ``device="auto"`` into ``"cuda"`` when CUDA is available.
 

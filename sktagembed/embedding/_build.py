@@ -7,23 +7,62 @@ pretrained tables are resolved against the fitted tag names the same way.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import torch
 
+from .._utils.params import (
+    BOOLEAN,
+    FRACTION,
+    NONE,
+    POSITIVE_INT,
+    Constraint,
+    InstanceOf,
+    Options,
+    Satisfies,
+    is_default,
+    validate_params,
+    warn_ignored,
+)
 from ..exceptions import InputValueError
 from ..nn import (
     METHOD_OPTIONS,
+    METHODS,
     TagBags,
     TagEmbedding,
     build_tag_embedding,
     infer_hierarchy,
 )
-from ._pretrained import load_pretrained_table
+from ..nn.sum import POOLINGS
+from ._pretrained import HANDLE_MISSING, load_pretrained_table
 
 #: Options read by the estimators themselves rather than by a module.
 TABLE_OPTIONS = {"pretrained": ("handle_missing",)}
+
+
+def _is_table(value: object) -> bool:
+    return isinstance(value, (pd.DataFrame, np.ndarray, list, tuple)) or (
+        hasattr(value, "__array__") and not isinstance(value, str))
+
+
+#: The table entries of the tag methods' options: the transformer's
+#: parameters, and the keys of the forecaster's ``tag_options``.
+TAG_OPTION_PARAMETERS: dict[str, list[Constraint]] = {
+    "pooling": [Options(*POOLINGS)],
+    "num_heads": [POSITIVE_INT],
+    "hidden_dim": [POSITIVE_INT],
+    "dropout": [FRACTION],
+    "hierarchy": [NONE, Options("infer"),
+                  InstanceOf(Mapping, "a {parent: [children]} mapping")],
+    "pretrained": [NONE, InstanceOf((str, os.PathLike), "a path"),
+                   Satisfies(_is_table, "an array or a DataFrame indexed by tag "
+                                        "name")],
+    "freeze": [BOOLEAN],
+    "handle_missing": [Options(*HANDLE_MISSING)],
+}
 
 
 def method_options(method: str) -> tuple[str, ...]:
@@ -53,6 +92,30 @@ def check_method_options(method: str, options: Mapping | None,
             f"it accepts: {accepted}."
         )
     return options
+
+
+def check_tag_option_values(options: Mapping, name: str = "tag_options") -> None:
+    """Check the value of every known key of ``options`` against
+    :data:`TAG_OPTION_PARAMETERS` (the error names ``name[key]``)."""
+    known = {key: value for key, value in options.items()
+             if key in TAG_OPTION_PARAMETERS}
+    validate_params(known, {key: TAG_OPTION_PARAMETERS[key] for key in known},
+                    name_format=name + "[{!r}]")
+
+
+def readers(option: str) -> list[str]:
+    """The methods that read ``option``."""
+    return [method for method in METHODS if option in method_options(method)]
+
+
+def warn_unread_options(method: str, values: Mapping, defaults: Mapping) -> None:
+    """Warn about each option in ``values`` set away from its default that
+    ``method`` does not read."""
+    for option, value in values.items():
+        if method in readers(option) or is_default(value, defaults[option]):
+            continue
+        by = " and ".join(map(repr, readers(option)))
+        warn_ignored(option, value, f"method={method!r} does not read it, only {by}")
 
 
 def build_tag_module(method: str, tags, tag_names: Sequence[str],

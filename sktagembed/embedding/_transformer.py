@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,24 +14,37 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._utils.checks import (
+    TRAINING_PARAMETERS,
     FeatureNameRecorder,
     check_feature_names,
     check_input_features,
     check_target,
-    check_training_params,
+    default_params,
+    warn_idle_training_params,
 )
-from .._utils.params import check_option
+from .._utils.params import (
+    BOOLEAN,
+    NONE,
+    POSITIVE_INT,
+    Options,
+    Satisfies,
+    validate_params,
+)
 from .._utils.persistence import PersistenceMixin
 from .._utils.torch_utils import (
-    PRECISIONS,
     resolve_device,
     seeded_torch,
     torch_seed_from,
 )
-from ..exceptions import InputValueError
+from ..exceptions import IgnoredParameterWarning, InputValueError
 from ..forecasting._targets import check_sample_weight
 from ..nn import METHODS
-from ._build import build_tag_module, single_tag_table
+from ._build import (
+    TAG_OPTION_PARAMETERS,
+    build_tag_module,
+    single_tag_table,
+    warn_unread_options,
+)
 from ._schema import TagSchema, as_tag_table
 from ._table_io import write_tag_table
 from ._training import Objective, embed_in_chunks, train_tag_embedding
@@ -45,6 +59,10 @@ SAMPLED_RECONSTRUCTION_ABOVE = 4096
 TRANSFORM_CHUNK_ROWS = 1 << 20
 
 
+def _is_separator(value: object) -> bool:
+    return isinstance(value, str) and value != ""
+
+
 class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator):
     """Learn dense embeddings of tag sets and transform rows into them.
 
@@ -54,6 +72,14 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
     trains it with a skorch :class:`~skorch.NeuralNet`: against ``y`` through
     a small linear head when ``y`` is given, else to reconstruct the row's own
     tag set. ``transform`` maps each row to its embedding.
+
+    The options of the methods (``pooling``, ``num_heads``, ``hidden_dim``,
+    ``dropout``, ``hierarchy``, ``pretrained``, ``freeze``,
+    ``handle_missing``) are accepted whatever the method, so that one search
+    can span methods; a value other than the default that the chosen method
+    does not read warns with
+    :class:`~sktagembed.exceptions.IgnoredParameterWarning`, and an invalid
+    value is an error whatever the method.
 
     Parameters
     ----------
@@ -155,7 +181,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
 
     See Also
     --------
-    TimeXerRegressor : forecaster whose exogenous tokens carry tag embeddings.
+    TimeXerRegressor : Forecaster whose exogenous tokens carry tag embeddings.
 
     Examples
     --------
@@ -170,6 +196,17 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
     >>> emb.get_feature_names_out()
     array(['embed_0', 'embed_1', 'embed_2', 'embed_3'], dtype=object)
     """
+
+    _parameter_table = {
+        "method": [Options(*METHODS)],
+        "embedding_dim": [POSITIVE_INT],
+        "objective": [Options(*OBJECTIVES)],
+        **TAG_OPTION_PARAMETERS,
+        "handle_unknown": [Options("ignore", "error")],
+        "weighted": [BOOLEAN],
+        "separator": [NONE, Satisfies(_is_separator, "a non-empty string")],
+        **TRAINING_PARAMETERS,
+    }
 
     def __init__(
         self,
@@ -251,7 +288,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         self : TagEmbeddingTransformer
             The fitted transformer.
         """
-        self._check_params()
+        self._check_params(y)
         X = as_tag_table(X)
         # Everything is built in locals and assigned at the end, so a fit
         # that raises or is interrupted leaves the estimator as it was.
@@ -305,12 +342,11 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         self._record_fitted_versions()
         return self
 
-    def _check_params(self) -> None:
-        check_option(self.method, "method", METHODS)
-        check_option(self.objective, "objective", OBJECTIVES)
-        check_option(self.precision, "precision", PRECISIONS)
-        check_option(self.compile, "compile", [False, True])
-        check_training_params(self)
+    def _check_params(self, y) -> None:
+        """Check every parameter against :attr:`_parameter_table`, then the
+        combinations; warn about values that cannot act."""
+        params = self.get_params(deep=False)
+        validate_params(params, self._parameter_table)
         if self.method == "pretrained" and self.pretrained is None:
             raise InputValueError(
                 "method='pretrained' needs a tag table: pass pretrained=<array, "
@@ -321,6 +357,22 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
                 "method='hierarchical' needs hierarchy={parent: [children]} "
                 "or hierarchy='infer'."
             )
+        if self.method == "multihead" and self.embedding_dim % self.num_heads:
+            raise InputValueError(
+                f"embedding_dim={self.embedding_dim} must be divisible by "
+                f"num_heads={self.num_heads}."
+            )
+        defaults = default_params(self)
+        warn_unread_options(self.method,
+                            {name: params[name] for name in TAG_OPTION_PARAMETERS},
+                            defaults)
+        if y is not None and self.objective in ("reconstruction",
+                                                "sampled_reconstruction"):
+            warnings.warn(
+                f"y is ignored: objective={self.objective!r} trains the "
+                "embedding to reconstruct each row's tags; objective='auto' "
+                "trains it on y.", IgnoredParameterWarning, stacklevel=3)
+        warn_idle_training_params(self)
 
     def _resolve_objective(self, y, tags, weight=None) -> Objective:
         objective = self.objective
@@ -450,7 +502,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         return write_tag_table(self.embeddings_, path)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: ``embed_*`` then ``pair_*``.
+        """Get the names of the output columns: ``embed_*`` then ``pair_*``.
 
         Parameters
         ----------
@@ -462,6 +514,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         Returns
         -------
         feature_names_out : ndarray of str objects
+            ``embed_0 ... embed_{d-1}``, then ``pair_*`` for ``interaction``
+            and ``bilinear``.
         """
         check_is_fitted(self)
         check_input_features(self, input_features)

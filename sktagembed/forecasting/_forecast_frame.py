@@ -61,7 +61,9 @@ def make_forecast_frame(df: pd.DataFrame, target: str, horizon: int = 1, *,
     Returns
     -------
     X : DataFrame
+        The rows that have a target (all of them with ``dropna=False``).
     y : Series (one step) or DataFrame (columns ``target+1`` ...)
+        The target's next ``horizon`` values of each row, from the same series.
 
     Examples
     --------

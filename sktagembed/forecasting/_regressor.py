@@ -4,6 +4,8 @@ tags, known-future covariates, quantiles, panels and missing values."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,23 +15,42 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._utils.checks import (
+    TRAINING_PARAMETERS,
     FeatureNameRecorder,
     check_feature_names,
     check_target,
-    check_training_params,
+    default_params,
+    warn_idle_training_params,
 )
-from .._utils.params import check_int, check_option
+from .._utils.params import (
+    BOOLEAN,
+    FRACTION,
+    NONE,
+    POSITIVE_INT,
+    InstanceOf,
+    Options,
+    Satisfies,
+    is_default,
+    is_integer,
+    is_real,
+    validate_params,
+    warn_ignored,
+)
 from .._utils.persistence import PersistenceMixin
 from .._utils.torch_utils import (
-    PRECISIONS,
     autocast,
     resolve_device,
     seeded_torch,
     torch_seed_from,
 )
 from .._utils.training import InterruptibleNet, learning_rate_schedule, train_net
-from ..embedding._build import build_tag_module, check_method_options, single_tag_table
-from ..exceptions import InputTypeError, InputValueError, UnseenTagWarning
+from ..embedding._build import (
+    build_tag_module,
+    check_method_options,
+    check_tag_option_values,
+    single_tag_table,
+)
+from ..exceptions import InputValueError, UnseenTagWarning
 from ..nn import METHODS
 from ..nn.timexer import TAG_COMBINES, TimeXer
 from ._forecast_frame import check_forecast_rows, forecast_table
@@ -41,6 +62,7 @@ from ._layout import (
     resolve_group_column,
 )
 from ._losses import ForecastLoss, quantile_levels
+from ._series import SeriesIndex
 from ._tag_tables import SeriesTagTable, as_tensor
 from ._targets import (
     check_sample_weight,
@@ -56,6 +78,43 @@ TARGET_SCALINGS = ("auto", "window", "series")
 LR_SCHEDULES = ("cosine", "halving")
 #: Windows per forward pass in ``predict``.
 PREDICT_BATCH = 2048
+
+
+def _is_column(value: object) -> bool:
+    return isinstance(value, str) or is_integer(value)
+
+
+def _are_columns(value: object) -> bool:
+    return isinstance(value, (list, tuple, pd.Index, np.ndarray)) and all(
+        _is_column(name) for name in value)
+
+
+def _are_levels(value: object) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray)) and len(value) > 0 and all(
+        is_real(q) and 0 < q < 1 for q in value)
+
+
+#: Parameters of the tag embedding, which act only when tags are embedded.
+_TAG_PARAMETERS = ("tag_embedding_dim", "tag_combine")
+
+
+@dataclass
+class _TrainingData:
+    """What :meth:`TimeXerRegressor.fit` reads from its input before
+    training."""
+
+    method: str | None
+    layout: ColumnLayout
+    data: np.ndarray
+    series: SeriesIndex
+    target: np.ndarray
+    weight: np.ndarray | None
+    series_table: SeriesTagTable | None
+    horizon: int
+    levels: list[float]
+    context: SeriesContext
+    train_ends: np.ndarray
+    valid_ends: np.ndarray
 
 
 class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
@@ -123,7 +182,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         plain TimeXer. ``None`` is plain TimeXer even when tags are given, so
         that a search over ``tag_method`` can include the baseline.
     tag_embedding_dim : int, default=16
-        Size of the tag embedding before it joins the tokens.
+        Size of the tag embedding before it joins the tokens. Without tags to
+        embed, a value other than the default warns, as do ``tag_combine``
+        and ``tag_options``
+        (:class:`~sktagembed.exceptions.IgnoredParameterWarning`).
     tag_options : dict, default=None
         Options of the tag method, each read only by the methods named:
         ``pooling`` (sum), ``num_heads`` (multihead), ``hidden_dim`` (mlp,
@@ -152,28 +214,33 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         values on the training rows, else ``"series"``, with a warning when
         ``y`` matches another column's next values instead (the endogenous
         column left to its default by mistake).
-    d_model, n_heads, e_layers, d_ff : int, default=128, 8, 1, 256
-        Transformer width, attention heads, encoder layers, feed-forward width.
+    d_model : int, default=128
+        Width of the tokens; must be divisible by ``n_heads``.
+    n_heads : int, default=8
+        Attention heads.
+    e_layers : int, default=1
+        Encoder layers.
+    d_ff : int, default=256
+        Width of the encoder's feed-forward layers.
     dropout : float, default=0.1
+        Dropout rate in ``[0, 1)`` of the embeddings, attention and
+        feed-forward layers while training.
     use_norm : bool, default=True
-        Per-window instance normalisation of the inputs.
+        Per-window instance normalisation of the inputs (TimeXer's).
     linear_skip : {"auto", True, False}, default="auto"
         Add a linear map from the windows straight to the forecast
-        (LSTNet's highway; zero at initialisation): each endogenous
-        variable's forecast reads its own look-back and every exogenous,
-        future and calendar window, normalised as TimeXer sees them and
-        (all but the calendar, whose level is only the date), to keep the
-        levels that normalisation removes, standardised with the training
-        data's mean and standard deviation of each column. A
-        departure from the paper that helps
-        on modest data (``benchmarks/defaults_vs_ridge.py``); ``False`` is
-        TimeXer as published; ``"auto"`` is on. With tags, the skip reads
-        them too: each tagged variable's weights are its own plus a map of
-        its tag embedding, and each series' weights on its own history are
-        shared ones plus a map of its series tag embedding, so that what is
-        learned for a kind of variable or series carries to another of that
-        kind.
+        (LSTNet's highway; zero at initialisation), reading each window both
+        normalised as TimeXer sees it and standardised with the training
+        data's statistics of its column. ``False`` is TimeXer as published;
+        ``"auto"`` is on. With tags the skip reads them too: each tagged
+        variable's weights are its own plus a map of its tag embedding, and
+        each series' weights on its own history shared ones plus a map of its
+        series tag embedding, so that what is learned for a kind of variable
+        or series carries to another of that kind. The user guide's "The
+        linear skip" has the measurements.
     max_epochs : int, default=10
+        Passes over the training windows; ``0`` keeps the seeded
+        initialisation.
     lr : float, default=1e-3
         AdamW learning rate (the peak, with ``lr_schedule="cosine"``).
     lr_schedule : {"cosine", "halving"}, default="cosine"
@@ -183,22 +250,20 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         every epoch (the reference TimeXer's schedule, tuned for about 10,000
         steps an epoch).
     batch_size : int, default=32
+        Training windows per batch.
     weight_decay : float, default=0.0
         AdamW's decoupled weight decay, on every parameter; ``0`` is plain
-        Adam. On the electricity-price subsets of
-        ``benchmarks/defaults_vs_ridge.py`` no value carried from the rows
-        it was chosen on to the test rows (user guide, "A floor every forecast
-        should clear").
+        Adam.
     patience : int, default=3
-        With a validation set, early stopping on its loss, restoring the
-        best weights; 0 turns it off.
+        With a validation set, early stopping after this many epochs without
+        a lower validation loss, restoring the best weights; ``0`` turns it
+        off. Without a validation set a value other than the default warns
+        (:class:`~sktagembed.exceptions.IgnoredParameterWarning`).
     validation_fraction : float, default=0.0
         The chronologically last fraction of each series' training windows,
-        held out for validation and early stopping. By default every window
-        trains and the learning-rate schedule runs to its end: stopping
-        early on a short validation tail stops while the cosine learning
-        rate is still high, and on the electricity-price subsets of
-        ``benchmarks/defaults_vs_ridge.py`` that cost 5-15% of test MSE.
+        held out for validation and early stopping; ``0`` trains on every
+        window and runs the learning-rate schedule to its end (see the user
+        guide's "Training" for why that is the default).
     device : str, default="auto"
         ``"auto"`` trains on CUDA when available.
     precision : {"float32", "bfloat16"}, default="float32"
@@ -219,9 +284,12 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         its share of every epoch's batches. ``device`` must then be
         ``"auto"`` (the Accelerator picks each process's device) or ``"cpu"``.
     random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation and the batch shuffling; an integer makes
+        ``fit`` deterministic on a given device.
     verbose : int, default=0
-        1 prints skorch's epoch table, 2 adds a batch progress bar.
+        ``1`` prints skorch's epoch table, ``2`` adds a batch progress bar.
     callbacks : list of skorch callbacks, default=None
+        Extra callbacks of the skorch net that trains the model.
 
     Attributes
     ----------
@@ -290,6 +358,38 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     >>> model.forecast(df).columns.tolist()
     ['timestamp', 'step', 'prediction', '0.1', '0.9']
     """
+
+    _parameter_table = {
+        "lookback": [POSITIVE_INT],
+        "patch_len": [POSITIVE_INT],
+        "endogenous": [NONE, Satisfies(_is_column, "a column name or position")],
+        "mode": [Options(*MODES)],
+        "group_column": [NONE, Satisfies(_is_column, "a column name")],
+        "future_covariates": [NONE, Satisfies(_is_column, "a column name"),
+                              Satisfies(_are_columns, "a list of column names")],
+        "feature_tags": [NONE, InstanceOf(pd.DataFrame, "a DataFrame indexed "
+                                                        "by column name")],
+        "series_tags": [NONE, InstanceOf(pd.DataFrame, "a DataFrame indexed "
+                                                       "by series id")],
+        "tag_method": [Options("auto", None, *METHODS)],
+        "tag_embedding_dim": [POSITIVE_INT],
+        "tag_options": [NONE, InstanceOf(Mapping, "a dict of tag-method options")],
+        "tag_combine": [Options(*TAG_COMBINES)],
+        "calendar": [Options("auto", False, True)],
+        "quantiles": [NONE, Satisfies(_are_levels, "a list of levels in (0, 1)")],
+        "target_scaling": [Options(*TARGET_SCALINGS)],
+        "d_model": [POSITIVE_INT],
+        "n_heads": [POSITIVE_INT],
+        "e_layers": [POSITIVE_INT],
+        "d_ff": [POSITIVE_INT],
+        "dropout": [FRACTION],
+        "use_norm": [BOOLEAN],
+        "linear_skip": [Options("auto", False, True)],
+        "lr_schedule": [Options(*LR_SCHEDULES)],
+        "accelerate": [BOOLEAN, InstanceOf(dict, "a dict of Accelerator "
+                                                 "keyword arguments")],
+        **TRAINING_PARAMETERS,
+    }
 
     def __init__(
         self,
@@ -392,6 +492,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         self : TimeXerRegressor
+            The fitted forecaster.
         """
         self._check_params()
         X = as_time_table(X)
@@ -400,7 +501,18 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 "TimeXerRegressor requires y to be passed, but the target y is "
                 "None."
             )
+        # Everything is built in locals and assigned at the end, so a fit
+        # that raises or is interrupted leaves the estimator as it was.
         feature_names = FeatureNameRecorder().record(X)
+        prepared = self._prepare(X, y, groups, sample_weight)
+        module, net, device = self._train(prepared)
+        feature_names.apply_to(self)
+        self._record(prepared, module, net, device)
+        return self
+
+    def _prepare(self, X, y, groups, sample_weight) -> _TrainingData:
+        """Read ``X`` by column role, check ``y`` and the weights, and pick
+        the training and validation windows."""
         method = self._tag_method()
         layout = ColumnLayout.from_training_frame(
             X, endogenous=self.endogenous, mode=self.mode,
@@ -423,14 +535,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         series_table = None
         if method is not None and self.series_tags is not None:
             series_table = SeriesTagTable.read(self.series_tags)
-        scaling = self.target_scaling
-        if scaling == "auto":
-            scaling = "window" if is_endogenous_future(
-                data, series, target, layout.positions("endogenous")) else "series"
-            if scaling == "series" and self.mode == "MS" and self.endogenous is None:
-                warn_if_target_is_another_column(
-                    data, series, target, layout.columns, layout.endogenous[0],
-                    layout.positions("exogenous"))
+        scaling = self._target_scaling(data, series, target, layout)
         location, scale = series_statistics(target, series.codes,
                                             len(series.labels), n_endogenous)
         ends = series.full_window_ends(self.lookback)
@@ -442,30 +547,55 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"n_samples={n_rows}); give more rows or a shorter lookback."
             )
         train_ends, valid_ends = series.split_last(ends, self.validation_fraction)
+        return _TrainingData(
+            method=method, layout=layout, data=data, series=series,
+            target=target, weight=weight, series_table=series_table,
+            horizon=target.shape[1] // n_endogenous,
+            levels=quantile_levels(self.quantiles),
+            context=SeriesContext(series.labels, location, scale, scaling,
+                                  series_table),
+            train_ends=train_ends, valid_ends=valid_ends,
+        )
+
+    def _target_scaling(self, data, series, target, layout) -> str:
+        """``target_scaling`` resolved: ``"window"`` when ``y`` holds the
+        endogenous columns' next values."""
+        if self.target_scaling != "auto":
+            return self.target_scaling
+        if is_endogenous_future(data, series, target,
+                                layout.positions("endogenous")):
+            return "window"
+        if self.mode == "MS" and self.endogenous is None:
+            warn_if_target_is_another_column(
+                data, series, target, layout.columns, layout.endogenous[0],
+                layout.positions("exogenous"))
+        return "series"
+
+    def _train(self, prepared: _TrainingData):
+        """Build the module and train it on ``prepared``'s windows; the
+        module, the net and the device."""
+        layout, data, horizon = prepared.layout, prepared.data, prepared.horizon
+        levels, series_table = prepared.levels, prepared.series_table
         net_class, net_options = self._net_class()
         device = net_options.pop("device")
         rng = check_random_state(self.random_state)
         seed = torch_seed_from(rng)
-        horizon = target.shape[1] // n_endogenous
-        levels = quantile_levels(self.quantiles)
-        context = SeriesContext(series.labels, location, scale, scaling,
-                                series_table)
         with seeded_torch(seed, device):
             # min propagates NaN: a scan without a mask the size of the data.
             module = self._build_module(layout, horizon, levels, series_table,
                                         bool(np.isnan(np.min(data))), rng, data)
-            dataset = context.source(data, series, layout, self.lookback, horizon,
-                                     device)
-            target_tensor = torch.from_numpy(target.astype(np.float32)).to(device)
-            weight_tensor = (None if weight is None else
-                             torch.from_numpy(weight.astype(np.float32)).to(device))
-            train = dataset.windows(train_ends, target_tensor, weight_tensor)
-            valid = (dataset.windows(valid_ends, target_tensor, weight_tensor)
-                     if len(valid_ends) else None)
+            dataset = prepared.context.source(data, prepared.series, layout,
+                                              self.lookback, horizon, device)
+            target = torch.from_numpy(prepared.target.astype(np.float32)).to(device)
+            weight = (None if prepared.weight is None else
+                      torch.from_numpy(prepared.weight.astype(np.float32)).to(device))
+            train = dataset.windows(prepared.train_ends, target, weight)
+            valid = (dataset.windows(prepared.valid_ends, target, weight)
+                     if len(prepared.valid_ends) else None)
             # Under Accelerate each process runs its share of the batches.
             processes = net_options["accelerator"].num_processes if (
                 "accelerator" in net_options) else 1
-            batches = -(-len(train_ends) // self.batch_size)
+            batches = -(-len(prepared.train_ends) // self.batch_size)
             schedule = learning_rate_schedule(self.lr_schedule, self.max_epochs,
                                               -(-batches // processes))
             net = train_net(
@@ -489,51 +619,64 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 compile=self.compile,
                 **net_options,
             )
+        return module, net, device
 
-        feature_names.apply_to(self)
+    def _record(self, prepared: _TrainingData, module: TimeXer, net,
+                device: str) -> None:
+        """Set the fitted attributes."""
+        layout, series_table = prepared.layout, prepared.series_table
         self.layout_ = layout
         self.endogenous_columns_ = list(layout.endogenous)
         self.exogenous_columns_ = list(layout.exogenous)
         self.future_columns_ = list(layout.future)
-        self.horizon_ = horizon
+        self.horizon_ = prepared.horizon
         self.quantile_levels_ = (None if self.quantiles is None else
                                  sorted(float(q) for q in set(self.quantiles)))
-        self._levels = levels
-        self.target_scaling_ = scaling
+        self._levels = prepared.levels
+        self.target_scaling_ = prepared.context.scaling
         self.linear_skip_ = module.linear_skip
         self.calendar_ = layout.calendar
-        self.series_ids_ = series.labels
-        self._series_context = context
+        self.series_ids_ = prepared.series.labels
+        self._series_context = prepared.context
         self.tag_names_ = layout.tag_names
         self.tag_embeddings_ = (
             None if module.tag_embedding is None else
-            single_tag_table(module.tag_embedding, layout.tag_names, method))
+            single_tag_table(module.tag_embedding, layout.tag_names,
+                             prepared.method))
         self.variable_embeddings_ = (
             None if module.tag_embedding is None else
             _variable_table(module, layout.tagged))
         self.series_tag_names_ = (None if series_table is None else
                                   series_table.tag_names)
-        self.n_outputs_ = target.shape[1]
+        self.n_outputs_ = prepared.target.shape[1]
         self.device_ = device
         self.net_ = net
         self._record_fitted_versions()
-        return self
 
     def _check_params(self) -> None:
-        check_option(self.mode, "mode", MODES)
-        check_option(self.tag_method, "tag_method", ["auto", None, *METHODS])
-        check_option(self.tag_combine, "tag_combine", TAG_COMBINES)
-        check_option(self.target_scaling, "target_scaling", TARGET_SCALINGS)
-        check_option(self.lr_schedule, "lr_schedule", LR_SCHEDULES)
-        check_option(self.precision, "precision", PRECISIONS)
-        check_option(self.compile, "compile", [False, True])
-        check_option(self.linear_skip, "linear_skip", ["auto", False, True])
-        check_option(self.calendar, "calendar", ["auto", False, True])
+        """Check every parameter against :attr:`_parameter_table`, then the
+        combinations; warn about values that cannot act."""
+        params = self.get_params(deep=False)
+        validate_params(params, self._parameter_table)
+        if self.lookback % self.patch_len:
+            raise InputValueError(
+                f"lookback={self.lookback} must be divisible by "
+                f"patch_len={self.patch_len}."
+            )
+        if self.d_model % self.n_heads:
+            raise InputValueError(
+                f"d_model={self.d_model} must be divisible by "
+                f"n_heads={self.n_heads}."
+            )
         if self.accelerate is not False and self.precision != "float32":
             raise InputValueError(
                 "With accelerate, set the precision through Accelerate: "
                 "accelerate={'mixed_precision': 'bf16'}, precision='float32'."
             )
+        self._check_tag_params()
+        warn_idle_training_params(self)
+
+    def _check_tag_params(self) -> None:
         tagged = self.feature_tags is not None or self.series_tags is not None
         method = self._tag_method()
         if method is not None and not tagged:
@@ -541,24 +684,25 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"tag_method={method!r} needs feature_tags (indexed by column "
                 "name) or series_tags (indexed by series id)."
             )
-        if method is not None:
-            check_method_options(method, self.tag_options)
-        elif self.tag_options and not tagged:
+        if self.tag_options and not tagged:
             raise InputValueError(
                 "tag_options is given without feature_tags or series_tags, so no "
                 "tag method would read it."
             )
-        for name in ("lookback", "patch_len", "d_model", "n_heads",
-                     "e_layers", "d_ff", "tag_embedding_dim"):
-            check_int(getattr(self, name), name)
-        check_training_params(self)
-        quantile_levels(self.quantiles)
-        if self.accelerate not in (False, True) and not isinstance(
-                self.accelerate, dict):
-            raise InputTypeError(
-                "accelerate must be False, True or a dict of Accelerator "
-                f"keyword arguments, got {self.accelerate!r}."
-            )
+        if method is not None:
+            check_method_options(method, self.tag_options)
+        check_tag_option_values(self.tag_options or {})
+        if method is not None:
+            return
+        reason = ("tag_method=None embeds no tags" if tagged else
+                  "there are no feature_tags or series_tags to embed")
+        defaults = default_params(self)
+        for name in _TAG_PARAMETERS:
+            value = getattr(self, name)
+            if not is_default(value, defaults[name]):
+                warn_ignored(name, value, reason)
+        if self.tag_options:
+            warn_ignored("tag_options", self.tag_options, reason)
 
     def _tag_method(self) -> str | None:
         """The tag method in effect (``"auto"`` resolved)."""
@@ -645,11 +789,14 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
+            Rows in time order, with the columns seen in ``fit``.
         groups : array-like of shape (n_steps,), default=None
+            Series id of each row, for panels.
 
         Returns
         -------
         y_pred : ndarray of shape (n_steps,) or (n_steps, n_outputs)
+            The forecast of each row, in the units of ``y``.
         """
         out = self._median(self._forecast_rows(X, groups))
         return out[:, 0] if self.n_outputs_ == 1 else out
@@ -660,7 +807,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
+            Rows in time order, with the columns seen in ``fit``.
         groups : array-like of shape (n_steps,), default=None
+            Series id of each row, for panels.
 
         Returns
         -------
@@ -690,6 +839,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             History (and, for future covariates, the rows of the horizon).
             A DataFrame's columns are matched by name, in any order.
         groups : array-like of shape (n_steps,), default=None
+            Series id of each row, for panels.
 
         Returns
         -------
@@ -733,12 +883,16 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
+            Rows in time order, with the columns seen in ``fit``.
         y : array-like of shape (n_steps,) or (n_steps, n_outputs), optional
+            Targets; rows whose target is unknown (NaN) are left out.
         groups : array-like of shape (n_steps,), default=None
+            Series id of each row, for panels.
 
         Returns
         -------
         rows : ndarray of int
+            Positions of the scored rows in ``X``.
         """
         check_is_fitted(self)
         _, series, _, _ = self._read(as_time_table(X), groups)
@@ -757,13 +911,18 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
+            Rows in time order, with the columns seen in ``fit``.
         y : array-like of shape (n_steps,) or (n_steps, n_outputs)
+            True targets.
         sample_weight : array-like of shape (n_steps,), default=None
+            Weight of each row in the R².
         groups : array-like of shape (n_steps,), default=None
+            Series id of each row, for panels.
 
         Returns
         -------
         score : float
+            R² of the forecasts of the scored rows.
         """
         from sklearn.metrics import r2_score
 
@@ -797,10 +956,15 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         X : DataFrame or array of shape (n_steps, n_vars)
             Rows to score (held-out rows, with the history before them).
         y : array-like of shape (n_steps,) or (n_steps, n_outputs)
+            True targets.
         groups : array-like of shape (n_steps,), default=None
+            Series id of each row, for panels.
         method : {"ablation", "permutation"}, default="ablation"
+            Remove each tag, or hand it to randomly drawn variables.
         n_repeats : int, default=5
+            Bootstrap resamples (ablation) or random draws (permutation).
         random_state : int, RandomState instance or None, default=None
+            Seeds the resamples and draws.
 
         Returns
         -------

@@ -41,7 +41,18 @@ class TagBags(NamedTuple):
         return int(self.offsets.shape[0])
 
     def weights(self, dtype: torch.dtype = torch.float32) -> Tensor:
-        """Per-entry weights, materialising ones when none were given."""
+        """Per-entry weights, materialising ones when none were given.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, default=torch.float32
+            Type of the returned weights.
+
+        Returns
+        -------
+        Tensor of shape (nnz,)
+            The weight of each entry of ``indices``.
+        """
         if self.per_sample_weights is None:
             return torch.ones(self.indices.shape[0], dtype=dtype,
                               device=self.indices.device)
@@ -58,6 +69,11 @@ class TagBags(NamedTuple):
             self.offsets.to(device),
             None if weights is None else weights.to(device),
         )
+
+
+TagBags.indices.__doc__ = "Tag indices of all rows, row after row."
+TagBags.offsets.__doc__ = "Start of each row in ``indices``."
+TagBags.per_sample_weights.__doc__ = "Weight of each entry, or None (all 1)."
 
 
 TagBatch = Tensor | TagBags
@@ -89,6 +105,16 @@ def sparse_to_bags(sparse: Tensor) -> TagBags:
     This is how a sparse tag matrix reaches the modules: build a torch sparse
     tensor from it (for a SciPy CSR matrix, its ``indptr``, ``indices`` and
     ``data``) and convert that. Stored zeros stay entries of weight 0.
+
+    Parameters
+    ----------
+    sparse : Tensor of shape (n, K)
+        A torch sparse COO or CSR tensor of tag values.
+
+    Returns
+    -------
+    TagBags
+        The active tags of each row, with their values as weights.
 
     Examples
     --------

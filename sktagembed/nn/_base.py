@@ -45,7 +45,18 @@ class TagEmbedding(nn.Module):
         raise NotImplementedError
 
     def check_tags(self, tags: object) -> TagBatch:
-        """Validate a batch against this module (``num_tags`` columns)."""
+        """Validate a batch against this module (``num_tags`` columns).
+
+        Parameters
+        ----------
+        tags : Tensor, TagBags or array-like
+            A dense ``(n, num_tags)`` batch, a sparse tensor or bags.
+
+        Returns
+        -------
+        Tensor or TagBags
+            The batch, dense as a float tensor or sparse as bags.
+        """
         return check_tags(tags, self.num_tags)
 
     def extra_repr(self) -> str:

@@ -65,13 +65,27 @@ def build_tag_embedding(
         One of :data:`METHODS`.
     num_tags, embedding_dim : int
         Number of tags ``K`` and embedding size ``d``.
-    pooling, num_heads, hidden_dim, dropout, hierarchy, tag_names, \
-pretrained, freeze
-        Options of the individual methods (see each class).
+    pooling : {"sum", "mean"}, default="sum"
+        Pooling of ``sum``.
+    num_heads : int, default=4
+        Heads of ``multihead``.
+    hidden_dim : int, default=32
+        Hidden width of ``mlp`` and of the ``attention`` scorer.
+    dropout : float, default=0.0
+        Dropout of ``mlp``.
+    hierarchy : mapping, default=None
+        ``{parent: [children]}`` of ``hierarchical``.
+    tag_names : sequence of str, default=None
+        Tag names that ``hierarchy`` may refer to (``hierarchical``).
+    pretrained : array-like or Tensor, default=None
+        The ``(num_tags, embedding_dim)`` table of ``pretrained``.
+    freeze : bool, default=True
+        Keep the ``pretrained`` table fixed.
 
     Returns
     -------
     TagEmbedding
+        The module, untrained (but for a ``pretrained`` table).
 
     Examples
     --------

@@ -78,9 +78,19 @@ class AttentionTagEmbedding(TagEmbedding):
     def attention_weights(self, tags: TagBatch) -> Tensor:
         """Weight of each tag in each row's pooling.
 
-        Returns ``(n, K)`` for a dense batch and ``(nnz,)`` (one per entry of
-        ``indices``) for :class:`TagBags`. Weights are non-negative, sum to 1
-        over a row's active tags and are exactly 0 elsewhere.
+        Weights are non-negative, sum to 1 over a row's active tags and are
+        exactly 0 elsewhere.
+
+        Parameters
+        ----------
+        tags : Tensor or TagBags
+            A batch of tag rows.
+
+        Returns
+        -------
+        Tensor
+            ``(n, K)`` for a dense batch, ``(nnz,)`` (one per entry of
+            ``indices``) for :class:`TagBags`.
         """
         tags = self.check_tags(tags)
         check_non_negative(tags)
@@ -150,7 +160,18 @@ class MultiHeadTagEmbedding(TagEmbedding):
         )
 
     def attention_weights(self, tags: TagBatch) -> Tensor:
-        """Per-head pooling weights: ``(n, K, H)`` dense, ``(nnz, H)`` sparse."""
+        """Per-head pooling weights.
+
+        Parameters
+        ----------
+        tags : Tensor or TagBags
+            A batch of tag rows.
+
+        Returns
+        -------
+        Tensor
+            ``(n, K, H)`` for a dense batch, ``(nnz, H)`` for :class:`TagBags`.
+        """
         tags = self.check_tags(tags)
         check_non_negative(tags)
         return softmax_weights(self.tag_scores(), tags)

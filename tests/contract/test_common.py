@@ -34,8 +34,9 @@ TIMEXER_EXPECTED_FAILURES = {
 
 def checked_estimators():
     for method in METHODS:
-        params = {"embedding_dim": 4, "num_heads": 2, "max_epochs": 2,
-                  "weighted": True}
+        params = {"embedding_dim": 4, "max_epochs": 2, "weighted": True}
+        if method == "multihead":
+            params["num_heads"] = 2
         if method == "hierarchical":
             params["hierarchy"] = "infer"
         if method == "pretrained":

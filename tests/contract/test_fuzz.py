@@ -97,9 +97,12 @@ def embedder(method: str, **params) -> TagEmbeddingTransformer:
         params["hierarchy"] = "infer"
     if method == "pretrained":
         params.update(pretrained=PRETRAINED, handle_missing="random")
-    return TagEmbeddingTransformer(method, embedding_dim=2, num_heads=2,
-                                   hidden_dim=4, max_epochs=1, batch_size=8,
-                                   random_state=0, **params)
+    if method == "multihead":
+        params["num_heads"] = 2
+    if method in ("mlp", "attention"):
+        params["hidden_dim"] = 4
+    return TagEmbeddingTransformer(method, embedding_dim=2, max_epochs=1,
+                                   batch_size=8, random_state=0, **params)
 
 
 def output_width(method: str) -> int:

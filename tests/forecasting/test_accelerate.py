@@ -70,7 +70,8 @@ def test_accelerated_model_pickles_and_predicts_after_loading(tmp_path):
 
 
 @pytest.mark.parametrize(("options", "device", "error", "message"), [
-    ("yes", "cpu", TypeError, "accelerate must be False, True or a dict"),
+    ("yes", "cpu", TypeError,
+     "accelerate='yes' is invalid: it must be one of False, True or a dict"),
     (True, "cuda", ValueError, "device must be 'auto' or 'cpu'"),
     ({"device_placement": True}, "cpu", ValueError, "'device_placement'"),
 ])
