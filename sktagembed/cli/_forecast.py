@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from ..forecasting._forecast_frame import make_forecast_frame
 from ..model_selection import ContextTimeSeriesSplit
-from ._common import UserError, load_plotting, read_table
+from ._common import UserError, load_plotting, read_table, save_figure
 from ._progress import EpochProgressBar
 from ._series import (
     Series,
@@ -157,7 +157,7 @@ def run_forecast(args: argparse.Namespace) -> int:
         series=None if id_column is None else shown[id_column].iloc[0],
         title=f"{target}: history and forecast" + (
             "" if id_column is None else f" (series {shown[id_column].iloc[0]})"))
-    fig.savefig(args.out / "forecast.png", dpi=120)
+    save_figure(fig, args.out / "forecast.png")
     if args.save_model is not None:
         import joblib
 
@@ -414,7 +414,7 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target,
     fig = plotting.plot_method_comparison(
         table, score_label=f"test MSE of {target} (lower is better)",
         higher_is_better=False)
-    fig.savefig(args.out / "comparison.png", dpi=120)
+    save_figure(fig, args.out / "comparison.png")
     best = table["name"].iloc[0]
     mapped = best if best != "none" else next(
         (m for m in table["name"] if m != "none"), None)
@@ -423,11 +423,11 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target,
         fig = plotting.plot_tag_embeddings(model.tag_embeddings_, method=args.map,
                                            random_state=args.seed)
         fig.axes[0].set_title(f"Tag embeddings of '{mapped}' ({args.map})")
-        fig.savefig(args.out / "embedding_map.png", dpi=120)
+        save_figure(fig, args.out / "embedding_map.png")
     if importance is not None:
         fig = plotting.plot_tag_importance(importance, title=f"Which tags matter "
                                            f"to '{mapped}'")
-        fig.savefig(args.out / "tag_importance.png", dpi=120)
+        save_figure(fig, args.out / "tag_importance.png")
         model = last_fold[mapped][0]
         categorical = [c for c, dtype in model.feature_tags.dtypes.items()
                        if not pd.api.types.is_bool_dtype(dtype)
@@ -436,9 +436,9 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target,
             fig = plotting.plot_variable_embeddings(
                 model, model.feature_tags, by=tuple(categorical), method=args.map,
                 random_state=args.seed)
-            fig.savefig(args.out / "variable_map.png", dpi=120)
+            save_figure(fig, args.out / "variable_map.png")
     model, pred, rows, _ = last_fold[best]
     fig = plotting.plot_forecast(y.to_numpy()[rows], pred, index=X.index[rows],
                                  title=f"{target}, 1 step ahead, method '{best}' "
                                        "(last fold)", max_points=500)
-    fig.savefig(args.out / "forecast.png", dpi=120)
+    save_figure(fig, args.out / "forecast.png")

@@ -204,25 +204,37 @@ def parse_time(frame: pd.DataFrame, columns: list[str], dayfirst: bool,
         raise UserError(f"the time column {name!r} holds numbers, not dates; "
                         "name the real one with --time-column, or leave it "
                         f"out with --drop {name}")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        parsed = pd.to_datetime(cells.astype(str), errors="coerce",
-                                dayfirst=dayfirst, format="mixed" if dayfirst
-                                else None)
-    if not dayfirst and any("dayfirst" in str(w.message) for w in caught):
-        raise UserError(f"the time column {name!r} holds day-first dates (such "
-                        f"as {cells.iloc[0]!r}); pass --dayfirst")
+    parsed = to_dates(cells, dayfirst)
     bad = parsed.isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        hint = "" if dayfirst else " (day-first dates need --dayfirst)"
-        raise UserError(f"the time column {name!r} holds {cells.iloc[row]!r} at "
-                        f"{row_name(row, csv)}, which is not a date{hint}")
+        if not dayfirst and not to_dates(cells, True).isna().any():
+            raise UserError(f"the time column {name!r} holds day-first dates "
+                            f"(such as {cells.iloc[row]!r} at "
+                            f"{row_name(row, csv)}); pass --dayfirst")
+        mixed = to_dates(cells, dayfirst, mixed=True)  # several formats
+        if mixed.isna().any():
+            raise UserError(f"the time column {name!r} holds "
+                            f"{cells.iloc[row]!r} at {row_name(row, csv)}, "
+                            "which is not a date")
+        parsed = mixed
     index = pd.DatetimeIndex(parsed, name=columns[0] if len(columns) == 1
                              else "time")
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
     return index
+
+
+def to_dates(cells: pd.Series, dayfirst: bool, mixed: bool = False
+             ) -> pd.Series:
+    """Text cells as timestamps, NaT where a cell is not one: in the first
+    cell's format, or with ``mixed`` each cell in its own (pandas' hint to
+    pass ``dayfirst`` is the caller's to give)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return pd.Series(pd.to_datetime(cells.astype(str), errors="coerce",
+                                        dayfirst=dayfirst,
+                                        format="mixed" if mixed else None))
 
 
 def numeric_columns(frame: pd.DataFrame, target: str, id_column: str | None,
