@@ -56,11 +56,22 @@ def test_irregular_timestamps_name_the_first_irregular_step(tmp_path, capsys):
 
 
 def test_freq_puts_irregular_rows_on_a_grid_and_the_forecast_has_times(
-        tmp_path, capsys):
+        tmp_path, capsys, monkeypatch):
+    from sktagembed.cli import _common
+
+    figures = []
+    save = _common.save_figure
+    monkeypatch.setattr("sktagembed.cli._forecast.save_figure",
+                        lambda fig, path: (figures.append(fig), save(fig, path)))
     frame = series_table().drop(index=[50, 51])
     path = write(tmp_path, frame)
     assert run_forecast(tmp_path, path, "--freq", "h", "--test-fraction",
                         "0") == 0
+    # The plotted history breaks at the two missing hours (NaN), not a line
+    # drawn across them.
+    history = figures[0].axes[0].lines[0]
+    gap = np.flatnonzero(np.isnan(history.get_ydata()))
+    assert len(history.get_ydata()) == 120 and gap.tolist() == [50, 51]
     assert "2 missing time steps inserted" in capsys.readouterr().err
     table = pd.read_csv(tmp_path / "out" / "forecast.csv",
                         parse_dates=["timestamp"])
