@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "other (tagged) columns (default: keep; hide on "
                               "bundled appliances)")
     add_forecast_options(compare, epochs=8)
-    add_table_options(compare)
+    add_table_options(compare, panels=False)
     add_common_options(compare)
     compare.set_defaults(run=run_compare)
 

@@ -57,8 +57,10 @@ def note(text: str) -> None:
     print(f"sktagembed: note: {text}", file=sys.stderr)
 
 
-def add_table_options(parser: argparse.ArgumentParser) -> None:
-    """The options that say how to read a time-series table."""
+def add_table_options(parser: argparse.ArgumentParser, *,
+                      panels: bool = True) -> None:
+    """The options that say how to read a time-series table (``panels``:
+    also a long table of many series)."""
     group = parser.add_argument_group("reading the table")
     group.add_argument("--time-column", default=None, metavar="NAME",
                        help="the time column (default: the first column named "
@@ -76,6 +78,8 @@ def add_table_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--drop", default=None, metavar="COLS",
                        help="comma-separated columns to leave out (an id, a "
                             "text or a leaking column)")
+    if not panels:
+        return
     group.add_argument("--id-column", default=None, metavar="NAME",
                        help="series id of a long table of many series "
                             "(default: a column named unique_id)")
