@@ -329,3 +329,39 @@ def test_compare_says_when_the_ranking_is_noise(means, stds, expected):
     assert verdict.startswith(expected)
     if expected == "best: attention":
         assert verdict == expected
+
+
+@pytest.mark.parametrize("args, message", [
+    (["compare", "--time-column", "ds"],
+     "--time-column read a data FILE; without one, compare runs on the bundled"),
+    (["forecast", "{panel}", "--time-columns", "ds"],
+     "--time-columns needs two columns or more"),
+    (["compare", "{panel}", "--tags-file", "{panel}"],
+     "compare reads one series; 'unique_id' looks like the id column of "
+     "several: pick one series, or leave the column out with --drop unique_id"),
+    (["forecast", "{numbers}"], "the time column 'date' holds numbers, not "
+     "dates; name the real one with --time-column, or leave it out with --drop "
+     "date"),
+    (["forecast", "{notarget}"], "--target is needed: name the column to "
+     "forecast (no column is named 'y')"),
+    (["forecast", "{panel}", "--freq", "fortnightly"],
+     "--freq 'fortnightly' is not a time step"),
+])
+def test_more_table_mistakes_are_one_line(tmp_path, capsys, args, message):
+    panel = write(tmp_path, pd.concat([
+        series_table(n_rows=30, time_name="ds").assign(unique_id=sid)
+        for sid in ("n", "s")]), "panel.csv")
+    numbers = write(tmp_path, series_table().assign(date=range(120)), "num.csv")
+    notarget = write(tmp_path, series_table().rename(columns={"y": "sales"}),
+                     "nt.csv")
+    args = [a.format(panel=panel, numbers=numbers, notarget=notarget)
+            for a in args]
+    assert main([*args, "--quiet"]) == 2
+    assert message in one_line_error(capsys)
+
+
+def test_options_without_a_command_are_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--quiet"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --quiet" in capsys.readouterr().err
