@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m sktagembed
+	$(BIN)/python -m sktagembed compare
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -275,7 +275,7 @@ def plot_future(history, forecast: pd.DataFrame, *, series=None, ax=None,
     if series is not None:
         forecast = forecast[forecast.iloc[:, 0] == series]
     x = (forecast["timestamp"] if "timestamp" in forecast
-         else history.index[-1] + forecast["step"])
+         else _after(history.index, forecast["step"]))
     levels = sorted((float(c), c) for c in forecast.columns if _is_level(c))
     if history_points is not None:
         history = history.iloc[-history_points:]
@@ -403,6 +403,22 @@ def plot_variable_embeddings(model, tags: pd.DataFrame,
         ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig
+
+
+def _after(index: pd.Index, steps: pd.Series):
+    """Where ``steps`` after the end of ``index`` fall: step positions for
+    a plain index, times for a DatetimeIndex (its frequency, else its most
+    common step)."""
+    if not isinstance(index, pd.DatetimeIndex):
+        return index[-1] + steps
+    step = index.freq
+    if step is None and len(index) >= 2:
+        gaps = pd.Series(np.diff(index.to_numpy()))
+        step = pd.Timedelta(gaps.mode().iloc[0])
+    if step is None:
+        raise ValueError("plot_future needs a forecast with timestamps, or a "
+                         "history of two timestamps or more.")
+    return pd.DatetimeIndex([index[-1] + int(k) * step for k in steps])
 
 
 def _is_level(name) -> bool:

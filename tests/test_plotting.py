@@ -88,3 +88,19 @@ def test_forecast_lines_hold_the_data():
     np.testing.assert_array_equal(forecast.get_ydata(), y_true + 2)
     with pytest.raises(ValueError, match="y_pred has 9"):
         plot_forecast(y_true, y_true[:9])
+
+
+def test_plot_future_places_steps_after_an_irregular_datetime_history():
+    # Timestamps without a frequency (a skipped hour) and a forecast table
+    # without timestamps: the steps follow the history's most common step.
+    from sktagembed.plotting import plot_future
+
+    index = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00",
+                            "2024-01-01 03:00", "2024-01-01 04:00"])
+    history = pd.Series([1.0, 2.0, np.nan, 3.0], index=index)
+    table = pd.DataFrame({"step": [1, 2], "prediction": [3.5, 4.0]})
+    fig = plot_future(history, table)
+    forecast_line = fig.axes[0].lines[1]
+    assert list(pd.DatetimeIndex(forecast_line.get_xdata())) == list(
+        pd.to_datetime(["2024-01-01 05:00", "2024-01-01 06:00"]))
+    plt.close(fig)

@@ -38,3 +38,12 @@ def load_plotting():
     return plotting
 
 
+
+
+def save_figure(fig, path: Path) -> None:
+    """Write a figure and close it, so that runs in one process do not
+    accumulate open figures."""
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -19,36 +19,15 @@ from tqdm.auto import tqdm
 
 from ..forecasting._forecast_frame import make_forecast_frame
 from ..model_selection import ContextTimeSeriesSplit
-from ._common import UserError, load_plotting, read_table
+from ._common import UserError, load_plotting, read_table, save_figure
 from ._progress import EpochProgressBar
-
-DATE_COLUMNS = ("date", "time", "timestamp", "datetime")
-
-
-def read_series(path: Path, target: str | None, max_rows: int | None
-                ) -> pd.DataFrame:
-    """The numeric columns of a time-series table, with a DatetimeIndex when
-    it has a date column; rows with an unknown target (future rows holding
-    covariates) are kept."""
-    frame = read_table(path)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    dates = [c for c in frame.columns if c.lower() in DATE_COLUMNS]
-    if dates:
-        frame = frame.set_index(dates[0])
-        try:
-            frame.index = pd.to_datetime(frame.index)
-        except (ValueError, TypeError) as exc:
-            raise UserError(f"{path}: column {dates[0]!r} is not dates ({exc})") \
-                from exc
-    if target is not None and target not in frame.columns:
-        raise UserError(f"unknown target column: {target}")
-    numeric = frame.select_dtypes("number")
-    if len(numeric.columns) < 2:
-        raise UserError(
-            f"{path}: forecasting needs the target and at least one other numeric "
-            "column"
-        )
-    return numeric.iloc[-max_rows:] if max_rows else numeric
+from ._series import (
+    Series,
+    in_time_order,
+    parse_list,
+    read_series,
+    regular_steps,
+)
 
 
 def read_tags(path: Path | None, columns: list[str]) -> pd.DataFrame | None:
@@ -65,19 +44,6 @@ def read_tags(path: Path | None, columns: list[str]) -> pd.DataFrame | None:
     return tags
 
 
-def parse_list(text: str | None, frame: pd.DataFrame | None = None,
-               what: str = "column") -> list[str]:
-    """A comma-separated list of names, checked against ``frame``'s columns."""
-    if not text:
-        return []
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    if frame is not None:
-        unknown = [n for n in names if n not in frame.columns]
-        if unknown:
-            raise UserError(f"unknown {what}(s): {', '.join(unknown)}")
-    return names
-
-
 def parse_levels(text: str | None) -> list[float] | None:
     if not text:
         return None
@@ -88,6 +54,14 @@ def parse_levels(text: str | None) -> list[float] | None:
     if not levels or not all(0 < q < 1 for q in levels):
         raise UserError(f"--quantiles must be numbers in (0, 1): {text!r}")
     return levels
+
+
+def is_level(column) -> bool:
+    """A quantile column of a forecast table, named like ``"0.1"``."""
+    try:
+        return 0 < float(column) < 1
+    except (TypeError, ValueError):
+        return False
 
 
 def forecast_model(args: argparse.Namespace, **params):
@@ -102,73 +76,189 @@ def forecast_model(args: argparse.Namespace, **params):
 
 def errors(truth: np.ndarray, pred: np.ndarray, scale: float) -> dict:
     """MSE and MAE in the data's units and scaled by ``scale`` (the target's
-    standard deviation in the training rows)."""
-    mse = float(np.mean((pred - truth) ** 2))
-    mae = float(np.mean(np.abs(pred - truth)))
+    standard deviation in the training rows), over the known truths only."""
+    known = np.isfinite(truth)
+    if not known.any():
+        raise UserError("no known target value in the test rows to score")
+    diff = pred[known] - truth[known]
+    mse = float(np.mean(diff ** 2))
+    mae = float(np.mean(np.abs(diff)))
     return {"MSE": mse, "MAE": mae, "scaled MSE": mse / scale ** 2,
             "scaled MAE": mae / scale}
 
 
 def run_forecast(args: argparse.Namespace) -> int:
     plotting = load_plotting()
-    frame = read_series(args.file, args.target, args.max_rows)
-    target = args.target
+    levels = parse_levels(args.quantiles)
+    if not 0 <= args.test_fraction < 1:
+        raise UserError("--test-fraction must be at least 0 and below 1")
+    if args.horizon < 1:
+        raise UserError(f"--horizon must be at least 1, got {args.horizon}")
+    series = read_series(args.file, args)
+    frame, target, id_column = series.frame, series.target, series.id_column
+    if args.future_file is not None:
+        frame = append_future_rows(series, args.future_file, args)
     future = parse_list(args.future_covariates, frame, "future covariate")
     if target in future:
         raise UserError("the target cannot be a future covariate")
-    levels = parse_levels(args.quantiles)
-    tags = read_tags(args.tags_file, [c for c in frame.columns if c != target])
+    tags = read_tags(args.tags_file, [c for c in frame.columns
+                                      if c not in (target, id_column)])
     if args.tag_method is not None and tags is None:
         raise UserError("--tag-method needs --tags-file")
-    if not 0 <= args.test_fraction < 1:
-        raise UserError("--test-fraction must be at least 0 and below 1")
-    known = np.flatnonzero(frame[target].notna().to_numpy())
-    if len(known) == 0:
-        raise UserError(f"the target {target!r} has no known value")
-    n_history = known[-1] + 1
-    n_test = int(n_history * args.test_fraction)
-    if args.test_fraction and n_test <= args.horizon:
-        raise UserError("the held-out tail is shorter than the horizon")
-    n_train = n_history - n_test
-    X, y = make_forecast_frame(frame, target, args.horizon,
+    rows = row_positions(frame, target, id_column, args.test_fraction)
+    check_lengths(rows, args)
+    check_future_rows(frame, rows, future, args.horizon, id_column)
+    X, y = make_forecast_frame(frame.assign(_row=np.arange(len(frame))), target,
+                               args.horizon, group_column=id_column,
                                future_covariates=future or None)
-    position = frame.index.get_indexer(X.index) if frame.index.is_unique else (
-        np.arange(len(X)))
-    model = forecast_model(
-        args, feature_tags=tags, tag_method=args.tag_method or "auto",
-        future_covariates=future or None, quantiles=levels,
-        callbacks=[EpochProgressBar("training", disable=args.quiet)],
-    )
-    train = position + args.horizon < n_train  # targets inside the training part
-    model.fit(X[train], y[train])
-    scale = float(frame[target].iloc[:n_train].std()) or 1.0
-    if n_test:
-        test = (position >= n_train) & (position + args.horizon < n_history)
-        rows = np.flatnonzero(test)
-        pred = model.predict(X)[rows]
-        truth = np.asarray(y, dtype=float)[rows]
-        score = errors(truth, pred, scale)
-        print(f"{target}: backtest on {len(rows)} forecasts of {args.horizon} "
-              f"steps (the last {n_test} rows), tags "
+    at = rows.iloc[X.pop("_row").to_numpy()]
+    pos, history, n_train = (at[c].to_numpy() for c in ("pos", "history", "train"))
+
+    def fitted(mask):
+        model = forecast_model(
+            args, feature_tags=tags, tag_method=args.tag_method or "auto",
+            future_covariates=future or None, quantiles=levels,
+            group_column=id_column,
+            callbacks=[EpochProgressBar("training", disable=args.quiet)])
+        return model.fit(X[mask], y[mask])
+
+    model = fitted(pos + args.horizon < n_train)  # targets inside the training part
+    train_rows = trained_on(rows, "train", id_column)
+    in_train = (rows["pos"] < rows["train"]).to_numpy()
+    scale = float(frame[target][in_train].std()) or 1.0
+    if args.test_fraction:
+        test = np.flatnonzero((pos >= n_train) & (pos + args.horizon < history))
+        pred = model.predict(X)[test]
+        score = errors(np.asarray(y, dtype=float)[test], pred, scale)
+        print(f"{target}: backtest on {len(test)} forecasts of {args.horizon} "
+              f"steps after training on {train_rows}, tags "
               f"{model._tag_method() or 'none'}: MSE {score['MSE']:.4g}  "
               f"MAE {score['MAE']:.4g} (data units); scaled MSE "
               f"{score['scaled MSE']:.4f}  MAE {score['scaled MAE']:.4f}")
+        if not args.no_refit:
+            model = fitted(pos + args.horizon < history)
+            train_rows = trained_on(rows, "history", id_column)
     table = model.forecast(frame)
+    if args.non_negative:
+        columns = [c for c in table.columns if c == "prediction" or is_level(c)]
+        table[columns] = table[columns].clip(lower=0)
     output = args.output or args.out / "forecast.csv"
     output.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(output, index=False)
     if not args.quiet:
-        last = frame.index[n_history - 1]
-        print(f"forecast of {args.horizon} steps after {last} -> {output}")
+        print(f"forecast of {args.horizon} steps after the last known target, "
+              f"from the model trained on {train_rows} -> {output}")
     args.out.mkdir(parents=True, exist_ok=True)
-    fig = plotting.plot_future(frame[target].iloc[:n_history], table,
-                               title=f"{target}: history and forecast")
-    fig.savefig(args.out / "forecast.png", dpi=120)
+    shown = frame if id_column is None else frame[
+        frame[id_column] == frame[id_column].iloc[0]]
+    known = np.flatnonzero(shown[target].notna().to_numpy())
+    fig = plotting.plot_future(
+        shown[target].iloc[:known[-1] + 1], table,
+        series=None if id_column is None else shown[id_column].iloc[0],
+        title=f"{target}: history and forecast" + (
+            "" if id_column is None else f" (series {shown[id_column].iloc[0]})"))
+    save_figure(fig, args.out / "forecast.png")
     if args.save_model is not None:
         import joblib
 
         joblib.dump(model, args.save_model)
     return 0
+
+
+def row_positions(frame: pd.DataFrame, target: str, id_column: str | None,
+                  test_fraction: float) -> pd.DataFrame:
+    """For each row (positionally): its position in its series, the length of
+    its series' history (up to the last known target) and of its training
+    part (the history less the held-out tail)."""
+    labels = (np.zeros(len(frame), dtype=int) if id_column is None
+              else frame[id_column].to_numpy())
+    rows = pd.DataFrame({"series": labels,
+                         "known": frame[target].notna().to_numpy()})
+    rows["pos"] = rows.groupby("series", sort=False).cumcount()
+    last = rows["pos"].where(rows["known"]).groupby(rows["series"],
+                                                     sort=False).transform("max")
+    rows["history"] = last.fillna(-1).astype(int) + 1
+    rows["train"] = rows["history"] - (rows["history"] * test_fraction).astype(int)
+    return rows
+
+
+def trained_on(rows: pd.DataFrame, part: str, id_column: str | None) -> str:
+    """Which rows a model trained on, in words."""
+    first = rows.groupby("series", sort=False)[part].first()
+    if id_column is None:
+        return f"rows 1-{int(first.iloc[0])}"
+    what = "every known target" if part == "history" else "the first part"
+    return f"{what} of {len(first)} series ({int(first.sum())} rows)"
+
+
+def check_lengths(rows: pd.DataFrame, args: argparse.Namespace) -> None:
+    """A horizon or look-back that the data cannot hold is an error before
+    any training."""
+    per_series = rows.groupby("series", sort=False)[["history", "train"]].first()
+    shortest = per_series.loc[per_series["history"].idxmin()]
+    n_history, n_train = int(shortest["history"]), int(shortest["train"])
+    if args.horizon >= n_history:
+        raise UserError(f"horizon {args.horizon} is longer than the data "
+                        f"({n_history} rows with a known target); pass a "
+                        "smaller --horizon")
+    if args.test_fraction and n_history - n_train <= args.horizon:
+        raise UserError(
+            f"the held-out tail ({n_history - n_train} rows, --test-fraction "
+            f"{args.test_fraction}) is not longer than the horizon "
+            f"{args.horizon}; raise --test-fraction, or pass --test-fraction 0 "
+            "to skip the backtest")
+    if n_train < args.lookback + args.horizon:
+        raise UserError(
+            f"the training rows ({n_train}) are fewer than --lookback "
+            f"{args.lookback} + --horizon {args.horizon}; pass a smaller "
+            "--lookback or --horizon")
+
+
+def check_future_rows(frame: pd.DataFrame, rows: pd.DataFrame, future: list[str],
+                      horizon: int, id_column: str | None) -> None:
+    """The future covariates must be known over the whole horizon after the
+    last known target, checked before any training."""
+    if not future:
+        return
+    after = ((rows["pos"] >= rows["history"])
+             & (rows["pos"] < rows["history"] + horizon)).to_numpy()
+    filled = after & frame[future].notna().all(axis=1).to_numpy()
+    counts = pd.Series(filled).groupby(rows["series"].to_numpy(), sort=False).sum()
+    short = counts[counts < horizon]
+    if len(short):
+        series = "" if id_column is None else f" of series {short.index[0]!r}"
+        raise UserError(
+            f"--future-covariates {','.join(future)}: the forecast needs their "
+            f"values in the {horizon} rows after the last known target{series}, "
+            f"and {int(short.iloc[0])} such rows have them; add the horizon's "
+            "rows (target left empty) to the file or give them with "
+            "--future-file, or leave out --future-covariates")
+
+
+def append_future_rows(series: Series, path: Path,
+                       args: argparse.Namespace) -> pd.DataFrame:
+    """The data's rows and, after them, those of ``--future-file`` (the
+    horizon's covariates, read like the data; the target left empty)."""
+    frame, target = series.frame, series.target
+    future = read_series(path, argparse.Namespace(
+        **{**vars(args), "target": target, "max_rows": None, "freq": None}),
+        future=True).frame
+    unknown = [c for c in future.columns if c not in frame.columns]
+    if unknown:
+        raise UserError(f"{path}: column(s) {', '.join(unknown)} are not in the "
+                        "data file")
+    if target in future.columns and future[target].notna().any():
+        raise UserError(f"{path}: the future rows hold values of the target "
+                        f"{target!r}; leave it out or empty")
+    if isinstance(frame.index, pd.DatetimeIndex) != isinstance(
+            future.index, pd.DatetimeIndex):
+        raise UserError(f"{path}: the future rows need the data's time column")
+    joined = pd.concat([frame, future.reindex(columns=frame.columns)])
+    if not isinstance(joined.index, pd.DatetimeIndex):
+        return joined.reset_index(drop=True)
+    joined = in_time_order(joined, series.id_column, True, csv=False,
+                           quiet=True)
+    return regular_steps(joined, series.id_column, None)
 
 
 class Bundled(NamedTuple):
@@ -205,13 +295,16 @@ def compare_data(args: argparse.Namespace):
             raise UserError(f"unknown target column: {target}")
         frame = frame.iloc[-args.max_rows:] if args.max_rows else frame
         return frame, tags, target, f"bundled {dataset}"
-    if args.target is None:
-        raise UserError("compare FILE needs --target")
-    frame = read_series(args.file, args.target, args.max_rows)
-    tags = read_tags(args.tags_file, [c for c in frame.columns if c != args.target])
-    if tags is None:
+    if args.tags_file is None:
         raise UserError("compare FILE needs --tags-file with the columns' tags")
-    return frame, tags, args.target, str(args.file)
+    series = read_series(args.file, args)
+    if series.id_column is not None:
+        raise UserError(f"compare reads one series; {series.id_column!r} looks "
+                        "like the id column of several: pick one series, or "
+                        f"leave the column out with --drop {series.id_column}")
+    frame, target = series.frame, series.target
+    tags = read_tags(args.tags_file, [c for c in frame.columns if c != target])
+    return frame, tags, target, str(args.file)
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -231,7 +324,7 @@ def run_compare(args: argparse.Namespace) -> int:
     # Training folds leave out the rows whose targets reach the test rows'.
     splits = list(ContextTimeSeriesSplit(args.folds, context=args.lookback - 1,
                                          horizon=args.horizon).split(X))
-    scale = float(y.iloc[splits[0][0]].to_numpy().std()) or 1.0
+    scale = float(np.nanstd(y.iloc[splits[0][0]].to_numpy())) or 1.0
     say = (lambda *a: None) if args.quiet else print
     hidden = ", its own past hidden" if args.target_history == "hide" else ""
     say(f"Comparing {len(methods)} configurations x {args.folds} folds on "
@@ -277,8 +370,26 @@ def run_compare(args: argparse.Namespace) -> int:
                                     "scaled": "scaled MSE", "fit_s": "fit s"}))
     importance = tag_importance_line(table, last_fold, X, y, args)
     write_compare_plots(args, plotting, table, last_fold, X, y, target, importance)
-    say(f"best: {table['name'].iloc[0]}; plots written to {args.out}/")
+    say(f"{ranking_verdict(table, spread_of)}; plots written to {args.out}/")
     return 0
+
+
+def ranking_verdict(table: pd.DataFrame, spread_of: str) -> str:
+    """The best configuration, unless the runner-up is closer to it than the
+    spread of either over seeds (or folds): then the ranking is noise."""
+    best = table["name"].iloc[0]
+    if len(table) < 2:
+        return f"best: {best}"
+    first, second = table.iloc[0], table.iloc[1]
+    gap = (second["mean"] - first["mean"]) / first["mean"]
+    spread = max(first["std"], second["std"]) / first["mean"]
+    if gap >= spread:
+        return f"best: {best}"
+    close = table[table["mean"] - first["mean"] < spread * first["mean"]]
+    return (f"no clear best, the ranking is inside the noise: '{best}' leads "
+            f"'{second['name']}' by {100 * gap:.1f}% while the MSE spreads "
+            f"{100 * spread:.1f}% over {spread_of} ({', '.join(close['name'])} "
+            "are within that spread; more --seeds or --folds would tell)")
 
 
 def tag_importance_line(table, last_fold, X, y, args) -> pd.DataFrame | None:
@@ -304,7 +415,7 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target,
     fig = plotting.plot_method_comparison(
         table, score_label=f"test MSE of {target} (lower is better)",
         higher_is_better=False)
-    fig.savefig(args.out / "comparison.png", dpi=120)
+    save_figure(fig, args.out / "comparison.png")
     best = table["name"].iloc[0]
     mapped = best if best != "none" else next(
         (m for m in table["name"] if m != "none"), None)
@@ -313,11 +424,11 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target,
         fig = plotting.plot_tag_embeddings(model.tag_embeddings_, method=args.map,
                                            random_state=args.seed)
         fig.axes[0].set_title(f"Tag embeddings of '{mapped}' ({args.map})")
-        fig.savefig(args.out / "embedding_map.png", dpi=120)
+        save_figure(fig, args.out / "embedding_map.png")
     if importance is not None:
         fig = plotting.plot_tag_importance(importance, title=f"Which tags matter "
                                            f"to '{mapped}'")
-        fig.savefig(args.out / "tag_importance.png", dpi=120)
+        save_figure(fig, args.out / "tag_importance.png")
         model = last_fold[mapped][0]
         categorical = [c for c, dtype in model.feature_tags.dtypes.items()
                        if not pd.api.types.is_bool_dtype(dtype)
@@ -326,9 +437,9 @@ def write_compare_plots(args, plotting, table, last_fold, X, y, target,
             fig = plotting.plot_variable_embeddings(
                 model, model.feature_tags, by=tuple(categorical), method=args.map,
                 random_state=args.seed)
-            fig.savefig(args.out / "variable_map.png", dpi=120)
+            save_figure(fig, args.out / "variable_map.png")
     model, pred, rows, _ = last_fold[best]
     fig = plotting.plot_forecast(y.to_numpy()[rows], pred, index=X.index[rows],
                                  title=f"{target}, 1 step ahead, method '{best}' "
                                        "(last fold)", max_points=500)
-    fig.savefig(args.out / "forecast.png", dpi=120)
+    save_figure(fig, args.out / "forecast.png")

@@ -16,19 +16,19 @@ from ..exceptions import InputError, OptionalDependencyError
 from ._common import UserError
 from ._embed import run_demo, run_embed
 from ._forecast import run_compare, run_forecast
+from ._series import add_table_options
 
 EXIT_USAGE = 2
-#: What ``sktagembed`` with no sub-command runs.
-DEFAULT_COMMAND = "compare"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
-        argv = [DEFAULT_COMMAND, *argv]
     args = parser.parse_args(argv)
+    if args.command is None:  # a bare ``sktagembed``: the usage, not a job
+        parser.print_help()
+        return EXIT_USAGE
     try:
         check_options_used(args)
         return args.run(fill_defaults(args))
@@ -95,15 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     compare.add_argument("file", type=Path, nargs="?", default=None,
-                         help="time series table (.csv or .parquet); a 'date' "
-                              "column becomes the time index")
+                         help="time series table (.csv or .parquet); a time "
+                              "column (ds, date, time, timestamp ...) becomes "
+                              "the time index")
     compare.add_argument("--dataset", choices=["appliances", "etth1"],
                          default=None,
                          help="bundled data set to use without FILE (default: "
                               "appliances, the UCI Appliances energy data)")
     compare.add_argument("--target", default=None,
-                         help="column to forecast (default: T2, the living-room "
-                              "temperature, for appliances; OT for etth1)")
+                         help="column to forecast (default: a column named y; "
+                              "on bundled data T2, the living-room "
+                              "temperature, for appliances, OT for etth1)")
     compare.add_argument("--tags-file", type=Path, default=None,
                          help="tag table of the exogenous columns (first column:"
                               " column name)")
@@ -126,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "other (tagged) columns (default: keep; hide on "
                               "bundled appliances)")
     add_forecast_options(compare, epochs=8)
+    add_table_options(compare, panels=False)
     add_common_options(compare)
     compare.set_defaults(run=run_compare)
 
@@ -141,11 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     forecast.add_argument("file", type=Path, help="time series table")
-    forecast.add_argument("--target", required=True, help="column to forecast")
+    forecast.add_argument("--target", default=None,
+                          help="column to forecast (default: a column named y)")
     forecast.add_argument("--future-covariates", default=None,
                           help="comma-separated columns known over the horizon "
                                "(their horizon values in the rows after the "
-                               "last known target)")
+                               "last known target, or in --future-file)")
+    forecast.add_argument("--future-file", type=Path, default=None,
+                          help="table of the horizon's rows: the time column "
+                               "and the future covariates, read like FILE")
     forecast.add_argument("--quantiles", default=None,
                           help="comma-separated quantile levels, e.g. "
                                "0.1,0.5,0.9 (default: point forecasts)")
@@ -157,12 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
                           help="tag method (with --tags-file; default: sum)")
     forecast.add_argument("--test-fraction", type=float, default=0.2,
                           help="held-out tail of the history for the backtest; "
-                               "0 trains on all of it (default: 0.2)")
+                               "0 skips the backtest (default: 0.2)")
+    forecast.add_argument("--no-refit", action="store_true",
+                          help="forecast with the backtest's model, trained "
+                               "without the held-out tail (default: refit on "
+                               "every row for the final forecast)")
+    forecast.add_argument("--non-negative", action="store_true",
+                          help="clip the forecast and its interval at 0, for "
+                               "a quantity that cannot be negative")
     forecast.add_argument("--save-model", type=Path, default=None,
                           help="save the fitted model with joblib")
     forecast.add_argument("--out", type=Path, default=Path("sktagembed-forecast"),
                           help="folder for the plot (and the table)")
     add_forecast_options(forecast, epochs=5)
+    add_table_options(forecast)
     add_common_options(forecast)
     forecast.set_defaults(run=run_forecast)
 
@@ -251,6 +266,13 @@ def check_options_used(args: argparse.Namespace) -> None:
                 f"{', '.join(ignored)} cannot be used with --model, which embeds "
                 "with the saved transformer as it was fitted"
             )
+    table_options = [f"--{name.replace('_', '-')}" for name in
+                     ("time_column", "time_columns", "dayfirst", "freq", "drop",
+                      "id_column") if getattr(args, name, None)]
+    if getattr(args, "command", None) == "compare" and args.file is None and (
+            table_options):
+        raise UserError(f"{', '.join(table_options)} read a data FILE; without "
+                        "one, compare runs on the bundled data set")
     if getattr(args, "command", None) == "compare" and args.file is None and (
             args.tags_file is not None):
         raise UserError(
