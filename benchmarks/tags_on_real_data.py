@@ -630,8 +630,8 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 def importance(regime: str, method: str, seed: int, span: str,
-               figures: str | None) -> None:
-    task = task_for(regime, span, quick=False)
+               figures: str | None, quick: bool) -> None:
+    task = task_for(regime, span, quick)
     if task.kind != "fixed" or task.mode != "MS":
         raise SystemExit("--importance takes a fixed-column regime of one target")
     model = TimeXerRegressor(**task.model, random_state=seed,
@@ -704,7 +704,7 @@ def main() -> None:
     if args.importance:
         for regime in args.regimes:
             importance(regime, args.importance, args.seeds[0], args.span,
-                       args.figures)
+                       args.figures, args.quick)
         return
     results = pd.concat([run(regime, args.configs, args.seeds, args.span,
                              args.quick) for regime in args.regimes])
