@@ -9,7 +9,12 @@ responds; without, it can only guess from the series' own history. Prints
 the test MSE of the unseen series with and without series tags, over seeds,
 and their ratio.
 
-Run: ``python benchmarks/bench_cold_start.py [--seeds 0 1 2] [--threads 2]``
+Both are the default ``TimeXerRegressor`` (the linear skip on, reading the
+series tags when given); the baseline is the default model without series
+tags. ``--set linear_skip=False`` compares the two without the skip.
+
+Run: ``python benchmarks/bench_cold_start.py [--seeds 0 1 2] [--threads 2]
+[--set linear_skip=False]``
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import time
 import numpy as np
 import pandas as pd
 import torch
+from _settings import add_set_argument, parsed_settings
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
 
@@ -46,15 +52,15 @@ def make_panel(n_series: int, seed: int):
     return pd.concat(frames), pd.DataFrame(tags).set_index("series")
 
 
-def run(seed: int) -> dict:
+def run(seed: int, settings: dict) -> dict:
     data, tags = make_panel(24, seed)
     X, y = make_forecast_frame(data, "price", HORIZON, group_column="series",
                                future_covariates=["load"])
     unseen = X["series"].isin([f"s{s}" for s in range(18, 24)]).to_numpy()
     base = {"lookback": 48, "patch_len": 12, "d_model": 64, "n_heads": 4,
-            "linear_skip": False, "calendar": False,
+            "calendar": False,
             "d_ff": 128, "group_column": "series", "future_covariates": ["load"],
-            "max_epochs": 8, "random_state": seed}
+            "max_epochs": 8, "random_state": seed, **settings}
     out = {"seed": seed}
     for name, extra in [("without series tags", {}),
                         ("with series tags", {"series_tags": tags})]:
@@ -73,12 +79,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=None)
+    add_set_argument(parser, "override a model setting of both models "
+                             "(e.g. --set linear_skip=False)")
     args = parser.parse_args()
+    settings = parsed_settings(parser, args.set)
     if args.threads:
         torch.set_num_threads(args.threads)
     rows = []
     for seed in args.seeds:
-        rows.append(run(seed))
+        rows.append(run(seed, settings))
         print(pd.DataFrame(rows[-1:]).to_string(index=False, float_format="%.4f"),
               flush=True)
     table = pd.DataFrame(rows)

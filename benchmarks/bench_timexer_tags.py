@@ -1,21 +1,26 @@
-"""Do tags matter? Tag-aware TimeXer against plain TimeXer on a generated panel.
+"""Do tags hurt where columns are fixed? Tag-aware TimeXer against the default
+model without tags on a generated panel.
 
 The panel has ``--vars`` exogenous variables, iid standard normal, each tagged
-with one of three groups (``A``, ``B``, ``C``, assigned at random so column
-position says nothing) and one of two units (``u0``, ``u1``, irrelevant). The
-target at row ``t`` is ``mean(A) - mean(B)`` at ``t`` plus a little noise; the
-endogenous series is the target's past, which carries no information about it.
+with one of three groups (``A``, ``B``, ``C``, drawn at random per seed) and
+one of two units (``u0``, ``u1``, irrelevant). The target at row ``t`` is
+``mean(A) - mean(B)`` at ``t`` plus a little noise; the endogenous series is
+the target's past, which carries no information about it. Test series are new
+series (other random draws) with the same variables, groups and tags.
 
-Plain TimeXer embeds every exogenous series the same way and attends over them
-as an unordered set, so it cannot tell group A from group B: its best forecast
-is close to the target's mean. With the tag embedding added to each variate
-token, the model can weigh the variables by group. Test series are new series
-(other random draws) with the same variables and tags.
-
-Floor of this project: tag-aware test MSE <= 0.8 x plain test MSE.
+The baseline is the default ``TimeXerRegressor`` without tags, whose linear
+skip (on by default) has one weight per column: the groups are the same in
+every series, so column position carries the answer and the skip can learn it
+without tags. This script therefore checks that tags do not hurt there (the
+``not worse`` column: the worst seed's ratio at most 1.05), not that they
+help. Where only tags can tell the roles (they differ per series), see the
+``"generated, roles by series"`` regime of
+``benchmarks/tags_on_real_data.py``. ``--set linear_skip=False`` reproduces
+the earlier comparison against TimeXer as published (variate tokens as an
+unordered set, which cannot tell group A from group B without tags).
 
 Run: ``python benchmarks/bench_timexer_tags.py [--seeds 3] [--series 40]
-[--methods sum,attention,...] [--threads 1]``
+[--methods sum,attention,...] [--threads 1] [--set linear_skip=False]``
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import time
 import numpy as np
 import pandas as pd
 import torch
+from _settings import add_set_argument, parsed_settings
 
 from sktagembed import TimeXerRegressor
 
@@ -62,14 +68,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS))
     parser.add_argument("--threads", type=int, default=None)
+    add_set_argument(parser, "override a model setting for every method "
+                             "(e.g. --set linear_skip=False)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     methods = [None, *args.methods.split(",")]
     params = {"lookback": 16, "patch_len": 8, "d_model": 32, "n_heads": 4,
-              "linear_skip": False,
               "d_ff": 64, "e_layers": 1, "max_epochs": args.epochs, "lr": 3e-3,
-              "batch_size": 64, "patience": 0, "tag_embedding_dim": 8}
+              "batch_size": 64, "patience": 0, "tag_embedding_dim": 8,
+              **parsed_settings(parser, args.set)}
 
     rows = []
     for seed in range(args.seeds):
@@ -89,17 +97,18 @@ def main() -> None:
                          "fit s": time.perf_counter() - start})
     results = pd.DataFrame(rows)
     plain = results[results["method"] == "None"].set_index("seed")["test MSE"]
-    results["ratio to plain"] = results["test MSE"] / results["seed"].map(plain)
+    results["ratio to default"] = results["test MSE"] / results["seed"].map(plain)
     table = results.groupby("method", sort=False).agg(
         test_mse=("test MSE", "mean"), test_mse_sd=("test MSE", "std"),
-        ratio=("ratio to plain", "mean"), worst_ratio=("ratio to plain", "max"),
+        ratio=("ratio to default", "mean"), worst_ratio=("ratio to default", "max"),
         fit_s=("fit s", "mean"))
-    table["floor <= 0.8"] = np.where(table.index == "None", "",
-                                     np.where(table["worst_ratio"] <= 0.8,
-                                              "pass", "FAIL"))
+    table["not worse"] = np.where(table.index == "None", "",
+                                  np.where(table["worst_ratio"] <= 1.05,
+                                           "pass", "FAIL"))
     print(f"{args.seeds} seeds, {args.series} training series x {args.steps} "
           f"steps, {args.vars} exogenous variables; target variance "
-          f"{np.var(y):.3f}")
+          f"{np.var(y):.3f}; method None: the default model without tags "
+          f"(linear_skip={params.get('linear_skip', 'auto')!r})")
     print(table.round(4).to_string())
 
 
