@@ -232,7 +232,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         (LSTNet's highway; zero at initialisation), reading each window both
         normalised as TimeXer sees it and standardised with the training
         data's statistics of its column. ``False`` is TimeXer as published;
-        ``"auto"`` is on. With tags the skip reads them too: each tagged
+        ``"auto"`` is on. ``"tags"``: on, with the exogenous and future
+        columns read through their tags alone (no weights of their own), so
+        that every column of a kind shares its weights (without feature tags,
+        as ``True``). With tags the skip reads them too: each tagged
         variable's weights are its own plus a map of its tag embedding, and
         each series' weights on its own history shared ones plus a map of its
         series tag embedding, so that what is learned for a kind of variable
@@ -384,7 +387,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         "d_ff": [POSITIVE_INT],
         "dropout": [FRACTION],
         "use_norm": [BOOLEAN],
-        "linear_skip": [Options("auto", False, True)],
+        "linear_skip": [Options("auto", False, True, "tags")],
         "lr_schedule": [Options(*LR_SCHEDULES)],
         "accelerate": [BOOLEAN, InstanceOf(dict, "a dict of Accelerator "
                                                  "keyword arguments")],
@@ -692,6 +695,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         if method is not None:
             check_method_options(method, self.tag_options)
         check_tag_option_values(self.tag_options or {})
+        if self.linear_skip == "tags" and (method is None
+                                           or self.feature_tags is None):
+            warn_ignored("linear_skip", "tags", "no feature tags are embedded, "
+                         "so every column keeps skip weights of its own")
         if method is not None:
             return
         reason = ("tag_method=None embeds no tags" if tagged else
@@ -747,6 +754,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             series_embedding = tag_module(series_table.matrix,
                                           series_table.tag_names)
         linear_skip = self._linear_skip()
+        variable_weights = not (self.linear_skip == "tags"
+                                and tag_embedding is not None)
         location = scale = None
         if linear_skip:
             location, scale = map(torch.from_numpy, layout.level_statistics(data))
@@ -772,6 +781,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             series_tag_embedding=series_embedding,
             tag_combine=self.tag_combine,
             linear_skip=linear_skip,
+            skip_variable_weights=variable_weights,
             level_location=location,
             level_scale=scale,
         )

@@ -119,6 +119,11 @@ class TimeXer(nn.Module):
         ``level_location`` and ``level_scale``, in the endogenous variables'
         units (scaled by their ``level_scale``; with ``target_location`` and
         ``target_scale`` given, in the target's standardised units).
+    skip_variable_weights : bool, default=True
+        With the linear skip: whether each exogenous and future variable
+        has skip weights of its own besides those its tags make (with a tag
+        embedding). ``False`` reads them through their tags alone, so that
+        every variable of a kind shares its weights.
     level_location, level_scale : Tensor of shape (n_endogenous + n_exogenous \
 + n_future,), optional
         Fixed location and scale of each variable, endogenous, then
@@ -163,6 +168,7 @@ class TimeXer(nn.Module):
         series_tag_embedding: TagEmbedding | None = None,
         tag_combine: str = "add",
         linear_skip: bool = False,
+        skip_variable_weights: bool = True,
         level_location: Tensor | None = None,
         level_scale: Tensor | None = None,
     ) -> None:
@@ -252,9 +258,17 @@ class TimeXer(nn.Module):
                                      or level_scale is not None):
             raise InputValueError("level_location and level_scale need "
                                   "linear_skip=True.")
+        if not skip_variable_weights and tag_embedding is None:
+            raise InputValueError("skip_variable_weights=False reads the "
+                                  "variables through their tags: it needs a "
+                                  "tag_embedding.")
+        # Without weights of their own, tagged variables reach the skip only
+        # through their tags; the calendar keeps its own weights.
+        self.skip_variable_weights = bool(skip_variable_weights)
         if self.linear_skip:
-            n_shared = (lookback * (n_exogenous + n_calendar)
-                        + (lookback + horizon) * n_future)
+            n_shared = lookback * n_calendar + (
+                lookback * n_exogenous + (lookback + horizon) * n_future
+                if self.skip_variable_weights else 0)
             self.skip_own = nn.Linear(lookback, horizon)
             self.skip_shared = nn.Linear(n_shared, horizon, bias=False)
             for parameter in (*self.skip_own.parameters(),
@@ -288,7 +302,8 @@ class TimeXer(nn.Module):
                         ) -> None:
         """The skip's level part: zero weights and the fixed statistics."""
         n_level = (self.lookback * self.n_exogenous
-                   + (self.lookback + self.horizon) * self.n_future)
+                   + (self.lookback + self.horizon) * self.n_future
+                   if self.skip_variable_weights else 0)
         self.skip_level_own = nn.Linear(self.lookback, self.horizon)
         self.skip_level_shared = nn.Linear(n_level, self.horizon, bias=False)
         for parameter in (*self.skip_level_own.parameters(),
@@ -362,11 +377,12 @@ class TimeXer(nn.Module):
         model.tag_indices = bags.indices.long().to(device)
         model.tag_offsets = bags.offsets.long().to(device)
         model.tag_weights = bags.per_sample_weights.float().to(device)
-        if self.linear_skip:
+        if self.linear_skip and self.skip_variable_weights:
             model.skip_shared = _with_columns(self.skip_shared, known,
                                               self.n_exogenous, self.lookback)
             model.skip_level_shared = _with_columns(
                 self.skip_level_shared, known, self.n_exogenous, self.lookback)
+        if self.linear_skip:
             index = torch.tensor([0, *[1 + k if k >= 0 else -1 for k in known],
                                   *range(1 + self.n_exogenous,
                                          1 + self.n_exogenous + self.n_future)],
@@ -491,8 +507,9 @@ class TimeXer(nn.Module):
         endogenous = standardised(endogenous, 0, n_endo)
         exogenous = standardised(exogenous, n_endo, n_endo + n_exo)
         future = standardised(future, n_endo + n_exo, None)
+        own = [exogenous, future] if self.skip_variable_weights else []
         return (_own_and_shared_map(self.skip_level_own, self.skip_level_shared,
-                                    endogenous, [exogenous, future])
+                                    endogenous, own)
                 + self._skip_from_tags("level_", endogenous, exogenous, future,
                                        features, series))
 
@@ -502,8 +519,10 @@ class TimeXer(nn.Module):
         """The linear skip, ``(batch, n_endogenous, horizon)``: each
         endogenous variable's own window, plus the other variables' windows
         (shared by every endogenous variable)."""
+        parts = ([exogenous, calendar, future] if self.skip_variable_weights
+                 else [calendar])
         return (_own_and_shared_map(self.skip_own, self.skip_shared, endogenous,
-                                    [exogenous, calendar, future])
+                                    parts)
                 + self._skip_from_tags("", endogenous, exogenous, future,
                                        features, series))
 

@@ -104,6 +104,22 @@ def test_linear_skip_auto_is_on_with_or_without_tags(params, expected):
     assert model.get_params()["linear_skip"] == params.get("linear_skip", "auto")
 
 
+def test_linear_skip_tags_reads_the_exogenous_columns_through_their_tags():
+    X, y = series_frame()
+    model = TimeXerRegressor(**{**SMALL, "max_epochs": 1}, linear_skip="tags",
+                             feature_tags=exogenous_tags()).fit(X, y)
+    module = model.net_.module_
+    assert model.linear_skip_ is True and not module.skip_variable_weights
+    # Only the calendar would keep weights of its own; this X has none.
+    assert module.skip_shared.in_features == 0
+    assert module.skip_level_shared.in_features == 0
+    with pytest.warns(IgnoredParameterWarning, match="linear_skip='tags'"):
+        plain = TimeXerRegressor(**{**SMALL, "max_epochs": 1},
+                                 linear_skip="tags").fit(X, y)
+    assert plain.net_.module_.skip_variable_weights
+    assert plain.net_.module_.skip_shared.in_features == 8 * 3
+
+
 def test_multi_step_target():
     X, _ = series_frame()
     X2, y2 = make_forecast_frame(X, "target", horizon=4)

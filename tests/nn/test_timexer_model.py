@@ -524,3 +524,27 @@ def test_other_variables_need_tags_and_valid_positions(params, known, match):
                                  "tag_matrix": tags, **params})
     with pytest.raises(ValueError, match=match):
         model.with_exogenous(known, tags)
+
+
+def test_without_weights_of_their_own_variables_of_one_kind_are_interchangeable():
+    # Variables 1 and 3 carry the same tags: with every path active, the
+    # model reading them through their tags alone cannot tell them apart,
+    # and a new variable with those tags reads exactly as a known one.
+    model, tags = tagged_skip_model(skip_variable_weights=False)
+    assert model.skip_shared.in_features == 0
+    model.level_location[4] = model.level_location[2]
+    model.level_scale[4] = model.level_scale[2]
+    endogenous, exogenous = torch.randn(3, 24, 1), torch.randn(3, 24, 4)
+    future = torch.randn(3, 27, 1)
+    base = model(endogenous, exogenous, future=future)
+    torch.testing.assert_close(
+        model(endogenous, exogenous[:, :, [0, 3, 2, 1]], future=future), base)
+    copy = model.with_exogenous([0, 1, 2, -1], tags,
+                                level_location=model.level_location[[4]],
+                                level_scale=model.level_scale[[4]])
+    torch.testing.assert_close(copy(endogenous, exogenous, future=future), base)
+
+
+def test_weights_from_tags_alone_need_a_tag_embedding():
+    with pytest.raises(ValueError, match="needs a tag_embedding"):
+        small(linear_skip=True, skip_variable_weights=False)
