@@ -153,12 +153,16 @@ class TagSkip(nn.Module):
         nn.init.zeros_(self.weights.weight)
         nn.init.zeros_(self.weights.bias)
 
-    def per_variable(self, x: Tensor, embedded: Tensor) -> Tensor:
+    def per_variable(self, x: Tensor, embedded: Tensor,
+                     gain: Tensor | None = None) -> Tensor:
         """``x (batch, length, n_vars)`` with one embedding per variable,
         ``embedded (n_vars, tag_dim)``: the sum over the variables,
-        ``(batch, horizon)``."""
+        ``(batch, horizon)``; with ``gain (batch, n_vars)``, each window's
+        variables weighted by it."""
         weight = self.weights(embedded).view(-1, self.horizon, self.length)
-        return torch.einsum("blj,jhl->bh", x, weight)
+        if gain is None:
+            return torch.einsum("blj,jhl->bh", x, weight)
+        return torch.einsum("blj,jhl,bj->bh", x, weight, gain)
 
     def per_window(self, x: Tensor, embedded: Tensor) -> Tensor:
         """``x (batch, length, n_vars)`` with one embedding per window,

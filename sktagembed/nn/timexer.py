@@ -296,6 +296,12 @@ class TimeXer(nn.Module):
             if series_embedding is not None:
                 parts[f"{prefix}series"] = TagSkip(series_embedding.output_dim,
                                                    lookback, horizon)
+        if feature_embedding is not None and series_embedding is not None:
+            # How much each kind of variable weighs in each kind of series:
+            # a gain 1 + e_variable . (M e_series) on the tag-made weights.
+            parts["roles"] = nn.Linear(series_embedding.output_dim,
+                                       feature_embedding.output_dim, bias=False)
+            nn.init.zeros_(parts["roles"].weight)
         return nn.ModuleDict(parts)
 
     def _add_level_part(self, location: Tensor | None, scale: Tensor | None
@@ -532,15 +538,23 @@ class TimeXer(nn.Module):
         """The skip's weights read from the tags, ``(batch, n_endogenous,
         horizon)``, on top of each variable's own: the exogenous and future
         windows through their variables' tag embeddings ``features``, each
-        endogenous window through its series' tag embedding ``series``."""
+        endogenous window through its series' tag embedding ``series``;
+        with both, the tagged variables' part weighted per series by how its
+        kind of variable weighs in that kind of series."""
         out = 0.0
         skips = self.skip_tags
-        if features is not None and self.n_exogenous:
+        gain = None
+        if features is not None and series is not None:
+            gain = 1.0 + skips["roles"](series) @ features.T  # (batch, n_tagged)
+        n_exo = self.n_exogenous
+        if features is not None and n_exo:
             out = out + skips[f"{part}exogenous"].per_variable(
-                exogenous, features[:self.n_exogenous]).unsqueeze(1)
+                exogenous, features[:n_exo],
+                None if gain is None else gain[:, :n_exo]).unsqueeze(1)
         if features is not None and self.n_future:
             out = out + skips[f"{part}future"].per_variable(
-                future, features[self.n_exogenous:]).unsqueeze(1)
+                future, features[n_exo:],
+                None if gain is None else gain[:, n_exo:]).unsqueeze(1)
         if series is not None:
             out = out + skips[f"{part}series"].per_window(endogenous, series)
         return out

@@ -298,7 +298,8 @@ def test_with_tags_the_linear_skip_still_starts_from_the_tagged_timexer():
     skipped = small(**params, linear_skip=True)
     skipped.load_state_dict(plain.state_dict(), strict=False)
     assert {name.split(".")[0] for name, _ in skipped.skip_tags.named_parameters()} \
-        == {"exogenous", "future", "series", "level_exogenous", "level_future",
+        == {"exogenous", "future", "series", "roles", "level_exogenous",
+            "level_future",
             "level_series"}
     inputs = (torch.randn(5, 24, 1), torch.randn(5, 24, 4))
     future, series = torch.randn(5, 27, 1), torch.eye(2)[[0, 1, 1, 0, 1]]
@@ -308,16 +309,17 @@ def test_with_tags_the_linear_skip_still_starts_from_the_tagged_timexer():
 
 def test_the_linear_skip_reads_each_variables_and_each_series_tags():
     # Skip weights W_j = B_0 + sum_k e_jk B_k from each exogenous variable's
-    # tag embedding e_j, and likewise from each window's series embedding,
-    # against a loop over variables and windows.
+    # tag embedding e_j, weighted in window b by 1 + e_j . M s_b, and likewise
+    # from each window's series embedding s_b, against a loop over variables
+    # and windows.
     torch.manual_seed(0)
     tags = torch.tensor([[1.0, 0, 0], [0, 1, 0], [1, 0, 1], [0, 1, 0]])
     model = small(n_endogenous=1, n_exogenous=4, linear_skip=True,
                   tag_embedding=build_tag_embedding("sum", 3, 4), tag_matrix=tags,
                   series_tag_embedding=build_tag_embedding("sum", 2, 5))
-    for name in ("exogenous", "series"):
+    for name in ("exogenous", "series", "roles"):
         for parameter in model.skip_tags[name].parameters():
-            torch.nn.init.normal_(parameter)
+            torch.nn.init.normal_(parameter, std=0.5)
     for parameter in model.head.parameters():  # silence the transformer path
         torch.nn.init.zeros_(parameter)
     endogenous, exogenous = torch.randn(3, 24, 1) * 2 + 1, torch.randn(3, 24, 4)
@@ -336,16 +338,19 @@ def test_the_linear_skip_reads_each_variables_and_each_series_tags():
     series_table = model.series_tags.embedding.weight.detach().numpy()
     exo_map, series_map = model.skip_tags["exogenous"].weights, \
         model.skip_tags["series"].weights
+    roles = model.skip_tags["roles"].weight.detach().numpy()
     expected = np.empty((3, 3))
     for b in range(3):
         skip = own[b, :, 0] @ model.skip_own.weight.detach().numpy().T \
             + model.skip_own.bias.detach().numpy()
+        s = series[b].numpy() @ series_table
         for j in range(4):
             e = tags[j].numpy() @ feature_table
             w = (exo_map.weight.detach().numpy() @ e
                  + exo_map.bias.detach().numpy()).reshape(3, 24)
-            skip = skip + w @ exo[b, :, j]
-        e = series[b].numpy() @ series_table
+            # How much this kind of variable weighs in this kind of series.
+            skip = skip + (1 + e @ roles @ s) * (w @ exo[b, :, j])
+        e = s
         w = (series_map.weight.detach().numpy() @ e
              + series_map.bias.detach().numpy()).reshape(3, 24)
         expected[b] = skip + w @ own[b, :, 0]
