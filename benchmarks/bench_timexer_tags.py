@@ -33,7 +33,7 @@ import pandas as pd
 import torch
 from _settings import add_set_argument, parsed_settings
 
-from sktagembed import TimeXerRegressor
+from sktagembed import TagEmbeddingTransformer, TimeXerRegressor
 
 DEFAULT_METHODS = ("sum", "linear", "multihead", "interaction", "mlp", "bilinear",
                    "attention", "hierarchical")
@@ -76,7 +76,7 @@ def main() -> None:
     methods = [None, *args.methods.split(",")]
     params = {"lookback": 16, "patch_len": 8, "d_model": 32, "n_heads": 4,
               "d_ff": 64, "e_layers": 1, "max_epochs": args.epochs, "lr": 3e-3,
-              "batch_size": 64, "patience": 0, "tag_embedding_dim": 8,
+              "batch_size": 64, "patience": 0,
               **parsed_settings(parser, args.set)}
 
     rows = []
@@ -88,8 +88,10 @@ def main() -> None:
             layout_seed=seed)
         for method in methods:
             start = time.perf_counter()
-            model = TimeXerRegressor(**params, feature_tags=tags, tag_method=method,
-                                     random_state=seed)
+            embedding = (None if method is None else
+                         TagEmbeddingTransformer(method, embedding_dim=8))
+            model = TimeXerRegressor(**params, feature_tags=tags,
+                                     tag_embedding=embedding, random_state=seed)
             model.fit(X, y, groups=groups)
             pred = model.predict(X_test, groups=groups_test)
             rows.append({"seed": seed, "method": str(method),

@@ -146,6 +146,7 @@ MODEL = {"lookback": 144, "patch_len": 24, "d_model": 64, "n_heads": 4,
          "lr": 1e-3, "patience": 3, "validation_fraction": 0.1}
 #: The generated panel's model: short series, hence a short look-back; 40
 #: epochs (dev, seed 0: ``sum`` 0.69x ``none`` after 15 epochs, 0.17x after 40).
+#: ``tag_embedding_dim`` is the ``embedding_dim`` of its tag embedding.
 GENERATED_MODEL = {"lookback": 16, "patch_len": 8, "d_model": 32, "n_heads": 4,
                    "d_ff": 64, "e_layers": 1, "max_epochs": 40, "lr": 3e-3,
                    "batch_size": 64, "patience": 0, "tag_embedding_dim": 8}
@@ -420,7 +421,7 @@ def config_params(task: Task, config: str, seed: int) -> dict:
             raise NotApplicable("an unseen series has no learned identity")
         names = task.variables()
         return {"feature_tags": pd.DataFrame({"variable": names}, index=names),
-                "tag_method": "sum"}
+                "tag_embedding": tag_embedding(task, "sum")}
     if config in ("series only", "features only") and kind != "generated":
         raise NotApplicable("only for the generated panel", quiet=True)
     if config == "pretrained" and task.series_tags is not None:
@@ -429,7 +430,7 @@ def config_params(task: Task, config: str, seed: int) -> dict:
                        else (config, "add"))
     if config in ("series only", "features only"):
         method = "sum"
-    params = {"tag_method": method, "tag_combine": combine}
+    params = {"tag_embedding": tag_embedding(task, method), "tag_combine": combine}
     if kind != "rooms" and config != "series only":
         params["feature_tags"] = task.feature_tags
     if task.series_tags is not None and config != "features only":
@@ -438,8 +439,20 @@ def config_params(task: Task, config: str, seed: int) -> dict:
         table = TagEmbeddingTransformer("sum", 16, max_epochs=200,
                                         random_state=seed).fit(
             task.feature_tags).embeddings_
-        params["tag_options"] = {"pretrained": table, "freeze": False}
+        params["tag_embedding"] = TagEmbeddingTransformer(
+            "pretrained", 16, pretrained=table, freeze=False)
     return params
+
+
+def tag_embedding(task: Task, method: str) -> TagEmbeddingTransformer:
+    """The forecaster's tag embedding: ``method`` at the task's size."""
+    return TagEmbeddingTransformer(
+        method, embedding_dim=task.model.get("tag_embedding_dim", 16))
+
+
+def forecaster_settings(task: Task) -> dict:
+    """The task's model settings that are the forecaster's parameters."""
+    return {k: v for k, v in task.model.items() if k != "tag_embedding_dim"}
 
 
 def squared_error(task: Task, prediction: np.ndarray) -> float:
@@ -459,7 +472,8 @@ def fit_and_score(task: Task, config: str, params: dict, seed: int
         columns = [c for c in (task.group_column, task.endogenous) if c]
     elif config != "all sensors":
         columns = [c for c in columns if c not in task.hidden]
-    model = TimeXerRegressor(**task.model, random_state=seed, mode=task.mode,
+    model = TimeXerRegressor(**forecaster_settings(task), random_state=seed,
+                             mode=task.mode,
                              group_column=task.group_column, **params)
     start = time.perf_counter()
     model.fit(task.X.loc[task.train, columns], task.y[task.train])
@@ -636,7 +650,7 @@ def importance(regime: str, method: str, seed: int, span: str,
     task = task_for(regime, span, quick)
     if task.kind != "fixed" or task.mode != "MS":
         raise SystemExit("--importance takes a fixed-column regime of one target")
-    model = TimeXerRegressor(**task.model, random_state=seed,
+    model = TimeXerRegressor(**forecaster_settings(task), random_state=seed,
                              **config_params(task, method, seed))
     model.fit(task.X[task.train], task.y[task.train])
     rows = np.flatnonzero(task.context)

@@ -31,11 +31,11 @@ test = np.arange(len(X)) >= n_train
 for method in (None, "sum", "attention"):
     model = TimeXerRegressor(
         LOOKBACK, patch_len=16, d_model=32, n_heads=4, d_ff=64, lr=1e-3,
-        batch_size=64, max_epochs=EPOCHS, feature_tags=tags, tag_method=method,
+        batch_size=64, max_epochs=EPOCHS, feature_tags=tags, tag_embedding=method,
         random_state=0,
     ).fit(X[train], y[train])
     pred = model.predict(X)[test]  # windows read the past rows of X only
     mse = np.mean((pred - y.to_numpy()[test]) ** 2)
-    print(f"tag_method={method!s:<10} test MSE (standardised OT): {mse:.4f}")
+    print(f"tag_embedding={method!s:<10} test MSE (standardised OT): {mse:.4f}")
 
 print(model.tag_embeddings_.round(3))

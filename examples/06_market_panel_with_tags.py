@@ -61,7 +61,7 @@ train = step < int(0.75 * N_STEPS)
 model = TimeXerRegressor(
     lookback=16, patch_len=8, d_model=64, n_heads=4, d_ff=128,
     group_column="symbol_id", feature_tags=feature_tags, series_tags=symbol_tags,
-    tag_method="attention", max_epochs=EPOCHS, random_state=0,
+    tag_embedding="attention", max_epochs=EPOCHS, random_state=0,
 )
 model.fit(X[train], y[train], sample_weight=weight[train])
 

@@ -172,8 +172,8 @@ def validate_params(params: Mapping[str, object], table: ParameterTable, *,
                     name_format: str = "{}") -> None:
     """Check every parameter of ``params`` against its entry in ``table``.
 
-    ``name_format`` names a parameter in the error (``"tag_options[{!r}]"``
-    for the keys of a dict).
+    ``name_format`` names a parameter in the error (``"tag_embedding__{}"``
+    for the parameters of a nested estimator).
 
     Raises
     ------
@@ -203,12 +203,13 @@ def short_repr(value: object, limit: int = 80) -> str:
     return f"a {type(value).__name__}"
 
 
-def warn_ignored(name: str, value: object, reason: str) -> None:
+def warn_ignored(name: str, value: object, reason: str, *,
+                 stacklevel: int = 5) -> None:
     """Warn that ``name=value`` cannot act, and why."""
     warnings.warn(
         f"{name}={short_repr(value)} is ignored: {reason}.",
         # warn_ignored <- a check <- _check_params <- fit <- the caller
-        IgnoredParameterWarning, stacklevel=5,
+        IgnoredParameterWarning, stacklevel=stacklevel,
     )
 
 

@@ -116,7 +116,7 @@ def run_forecast(args: argparse.Namespace) -> int:
 
     def fitted(mask):
         model = forecast_model(
-            args, feature_tags=tags, tag_method=args.tag_method or "auto",
+            args, feature_tags=tags, tag_embedding=args.tag_method or "auto",
             future_covariates=future or None, quantiles=levels,
             group_column=id_column,
             callbacks=[EpochProgressBar("training", disable=args.quiet)])
@@ -341,7 +341,7 @@ def run_compare(args: argparse.Namespace) -> int:
             for train, test in splits:
                 model = forecast_model(
                     args, feature_tags=tags, random_state=seed,
-                    tag_method=None if method == "none" else method,
+                    tag_embedding=None if method == "none" else method,
                 )
                 start = time.perf_counter()
                 model.fit(X.iloc[train], y.iloc[train])

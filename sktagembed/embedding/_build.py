@@ -24,13 +24,13 @@ from .._utils.params import (
     Options,
     Satisfies,
     is_default,
-    validate_params,
     warn_ignored,
 )
 from ..exceptions import InputValueError
 from ..nn import (
     METHOD_OPTIONS,
     METHODS,
+    OPTION_DEFAULTS,
     TagBags,
     TagEmbedding,
     build_tag_embedding,
@@ -39,20 +39,17 @@ from ..nn import (
 from ..nn.sum import POOLINGS
 from ._pretrained import HANDLE_MISSING, load_pretrained_table
 
-#: Options read by the estimators themselves rather than by a module.
-TABLE_OPTIONS = {"pretrained": ("handle_missing",)}
-
 
 def _is_table(value: object) -> bool:
     return isinstance(value, (pd.DataFrame, np.ndarray, list, tuple)) or (
         hasattr(value, "__array__") and not isinstance(value, str))
 
 
-#: The table entries of the tag methods' options: the transformer's
-#: parameters, and the keys of the forecaster's ``tag_options``.
+#: The table entries of the tag methods' options (the transformer's
+#: parameters, which a forecaster reads from its ``tag_embedding``).
 TAG_OPTION_PARAMETERS: dict[str, list[Constraint]] = {
     "pooling": [Options(*POOLINGS)],
-    "num_heads": [POSITIVE_INT],
+    "n_heads": [POSITIVE_INT],
     "hidden_dim": [POSITIVE_INT],
     "dropout": [FRACTION],
     "hierarchy": [NONE, Options("infer"),
@@ -66,41 +63,31 @@ TAG_OPTION_PARAMETERS: dict[str, list[Constraint]] = {
 
 
 def method_options(method: str) -> tuple[str, ...]:
-    """The options a user may give for ``method`` (tag names excluded: they
-    come from the data)."""
-    names = METHOD_OPTIONS[method] + TABLE_OPTIONS.get(method, ())
-    return tuple(name for name in names if name != "tag_names")
+    """The options a user may give for ``method``."""
+    return METHOD_OPTIONS[method]
 
 
-def check_method_options(method: str, options: Mapping | None,
-                         name: str = "tag_options") -> dict:
-    """``options`` as a dict, rejecting keys ``method`` would not read."""
-    options = dict(options or {})
-    valid = method_options(method)
-    unused = [key for key in options if key not in valid]
-    if unused:
-        users = {key: [m for m in METHOD_OPTIONS if key in method_options(m)]
-                 for key in unused}
-        detail = "; ".join(
-            f"{key!r} is read by {', '.join(map(repr, methods))}" if methods
-            else f"{key!r} is read by no method"
-            for key, methods in users.items()
-        )
-        accepted = ", ".join(map(repr, valid)) or "none"
+def check_method_params(method: str, embedding_dim: int, options: Mapping,
+                        prefix: str = "") -> None:
+    """Check the options of ``method`` together (the table checks each
+    alone); the error names each parameter with ``prefix``
+    (``"tag_embedding__"`` in a forecaster)."""
+    if method == "pretrained" and options["pretrained"] is None:
         raise InputValueError(
-            f"{name} has keys that tag method {method!r} does not use ({detail}); "
-            f"it accepts: {accepted}."
+            f"{prefix}method='pretrained' needs a tag table: pass "
+            f"{prefix}pretrained=<array, DataFrame indexed by tag name, or "
+            ".npy/.csv path>."
         )
-    return options
-
-
-def check_tag_option_values(options: Mapping, name: str = "tag_options") -> None:
-    """Check the value of every known key of ``options`` against
-    :data:`TAG_OPTION_PARAMETERS` (the error names ``name[key]``)."""
-    known = {key: value for key, value in options.items()
-             if key in TAG_OPTION_PARAMETERS}
-    validate_params(known, {key: TAG_OPTION_PARAMETERS[key] for key in known},
-                    name_format=name + "[{!r}]")
+    if method == "hierarchical" and options["hierarchy"] is None:
+        raise InputValueError(
+            f"{prefix}method='hierarchical' needs {prefix}hierarchy={{parent: "
+            f"[children]}} or {prefix}hierarchy='infer'."
+        )
+    if method == "multihead" and embedding_dim % options["n_heads"]:
+        raise InputValueError(
+            f"{prefix}embedding_dim={embedding_dim} must be divisible by "
+            f"{prefix}n_heads={options['n_heads']}."
+        )
 
 
 def readers(option: str) -> list[str]:
@@ -108,14 +95,18 @@ def readers(option: str) -> list[str]:
     return [method for method in METHODS if option in method_options(method)]
 
 
-def warn_unread_options(method: str, values: Mapping, defaults: Mapping) -> None:
+def warn_unread_options(method: str, values: Mapping, defaults: Mapping, *,
+                        prefix: str = "", stacklevel: int = 5) -> None:
     """Warn about each option in ``values`` set away from its default that
-    ``method`` does not read."""
+    ``method`` does not read (named with ``prefix``; ``stacklevel`` counts
+    from :func:`warn_ignored`)."""
     for option, value in values.items():
         if method in readers(option) or is_default(value, defaults[option]):
             continue
         by = " and ".join(map(repr, readers(option)))
-        warn_ignored(option, value, f"method={method!r} does not read it, only {by}")
+        warn_ignored(prefix + option, value,
+                     f"{prefix}method={method!r} does not read it, only {by}",
+                     stacklevel=stacklevel)
 
 
 def build_tag_module(method: str, tags, tag_names: Sequence[str],
@@ -129,7 +120,7 @@ def build_tag_module(method: str, tags, tag_names: Sequence[str],
     lacks, seeded by ``random_state``). Other options go to
     :func:`~sktagembed.nn.build_tag_embedding`.
     """
-    hierarchy = options.get("hierarchy")
+    hierarchy = options.get("hierarchy", OPTION_DEFAULTS["hierarchy"])
     if method == "hierarchical" and isinstance(hierarchy, str) and (
         hierarchy == "infer"
     ):

@@ -42,6 +42,8 @@ from ..nn import METHODS
 from ._build import (
     TAG_OPTION_PARAMETERS,
     build_tag_module,
+    check_method_params,
+    method_options,
     single_tag_table,
     warn_unread_options,
 )
@@ -73,7 +75,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
     a small linear head when ``y`` is given, else to reconstruct the row's own
     tag set. ``transform`` maps each row to its embedding.
 
-    The options of the methods (``pooling``, ``num_heads``, ``hidden_dim``,
+    The options of the methods (``pooling``, ``n_heads``, ``hidden_dim``,
     ``dropout``, ``hierarchy``, ``pretrained``, ``freeze``,
     ``handle_missing``) are accepted whatever the method, so that one search
     can span methods; a value other than the default that the chosen method
@@ -99,13 +101,13 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         nothing of size ``batch x n_tags`` is built).
     pooling : {"sum", "mean"}, default="sum"
         Pooling of the ``sum`` method.
-    num_heads : int, default=4
+    n_heads : int, default=4
         Heads of the ``multihead`` method; must divide ``embedding_dim``.
     hidden_dim : int, default=32
         Hidden width of the ``mlp`` method and of the ``attention`` scorer.
     dropout : float, default=0.0
         Dropout of the ``mlp`` method while training.
-    hierarchy : dict, "infer" or None, default=None
+    hierarchy : dict, "infer" or None, default="infer"
         ``{parent: [children]}`` by tag name or index for ``hierarchical``;
         ``"infer"`` derives it from the training tags (``p`` is a parent of
         ``c`` when ``c`` never occurs without ``p``).
@@ -181,7 +183,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
 
     See Also
     --------
-    TimeXerRegressor : Forecaster whose exogenous tokens carry tag embeddings.
+    TimeXerRegressor : Forecaster whose exogenous tokens carry tag embeddings;
+        it takes this transformer as its ``tag_embedding``.
 
     Examples
     --------
@@ -215,10 +218,10 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         *,
         objective="auto",
         pooling="sum",
-        num_heads=4,
+        n_heads=4,
         hidden_dim=32,
         dropout=0.0,
-        hierarchy=None,
+        hierarchy="infer",
         pretrained=None,
         freeze=True,
         handle_missing="error",
@@ -242,7 +245,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         self.embedding_dim = embedding_dim
         self.objective = objective
         self.pooling = pooling
-        self.num_heads = num_heads
+        self.n_heads = n_heads
         self.hidden_dim = hidden_dim
         self.dropout = dropout
         self.hierarchy = hierarchy
@@ -347,25 +350,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         combinations; warn about values that cannot act."""
         params = self.get_params(deep=False)
         validate_params(params, self._parameter_table)
-        if self.method == "pretrained" and self.pretrained is None:
-            raise InputValueError(
-                "method='pretrained' needs a tag table: pass pretrained=<array, "
-                "DataFrame indexed by tag name, or .npy/.csv path>."
-            )
-        if self.method == "hierarchical" and self.hierarchy is None:
-            raise InputValueError(
-                "method='hierarchical' needs hierarchy={parent: [children]} "
-                "or hierarchy='infer'."
-            )
-        if self.method == "multihead" and self.embedding_dim % self.num_heads:
-            raise InputValueError(
-                f"embedding_dim={self.embedding_dim} must be divisible by "
-                f"num_heads={self.num_heads}."
-            )
-        defaults = default_params(self)
-        warn_unread_options(self.method,
-                            {name: params[name] for name in TAG_OPTION_PARAMETERS},
-                            defaults)
+        self._check_method_params()
+        self._warn_unread_options()
         if y is not None and self.objective in ("reconstruction",
                                                 "sampled_reconstruction"):
             warnings.warn(
@@ -373,6 +359,30 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
                 "embedding to reconstruct each row's tags; objective='auto' "
                 "trains it on y.", IgnoredParameterWarning, stacklevel=3)
         warn_idle_training_params(self)
+
+    def _check_method_params(self, prefix: str = "") -> None:
+        """Check the method and its options alone and together (the error
+        names each parameter with ``prefix``)."""
+        params = {"method": self.method, "embedding_dim": self.embedding_dim,
+                  **self._method_options(all_options=True)}
+        validate_params(params, {name: self._parameter_table[name]
+                                 for name in params},
+                        name_format=prefix + "{}")
+        check_method_params(self.method, self.embedding_dim, params, prefix)
+
+    def _warn_unread_options(self, prefix: str = "", stacklevel: int = 6) -> None:
+        """Warn about each option set away from its default that the method
+        does not read (``stacklevel`` counts from :func:`warn_ignored`: 6 is
+        the caller of ``fit``)."""
+        warn_unread_options(self.method, self._method_options(True),
+                            default_params(self), prefix=prefix,
+                            stacklevel=stacklevel)
+
+    def _method_options(self, all_options: bool = False) -> dict:
+        """The options of the method (of every method with ``all_options``),
+        by name."""
+        names = TAG_OPTION_PARAMETERS if all_options else method_options(self.method)
+        return {name: getattr(self, name) for name in names}
 
     def _resolve_objective(self, y, tags, weight=None) -> Objective:
         objective = self.objective
@@ -422,18 +432,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         return Objective("regression", target.shape[1], nn.MSELoss, target)
 
     def _build_module(self, tags, tag_names, rng):
-        return build_tag_module(
-            self.method, tags, tag_names, self.embedding_dim,
-            random_state=rng,
-            handle_missing=self.handle_missing,
-            pooling=self.pooling,
-            num_heads=self.num_heads,
-            hidden_dim=self.hidden_dim,
-            dropout=self.dropout,
-            hierarchy=self.hierarchy,
-            pretrained=self.pretrained,
-            freeze=self.freeze,
-        )
+        return build_tag_module(self.method, tags, tag_names, self.embedding_dim,
+                                random_state=rng, **self._method_options())
 
     # -- transforming --------------------------------------------------------
 

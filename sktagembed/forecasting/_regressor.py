@@ -4,7 +4,6 @@ tags, known-future covariates, quantiles, panels and missing values."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +32,7 @@ from .._utils.params import (
     is_default,
     is_integer,
     is_real,
+    short_repr,
     validate_params,
     warn_ignored,
 )
@@ -44,12 +44,7 @@ from .._utils.torch_utils import (
     torch_seed_from,
 )
 from .._utils.training import InterruptibleNet, learning_rate_schedule, train_net
-from ..embedding._build import (
-    build_tag_module,
-    check_method_options,
-    check_tag_option_values,
-    single_tag_table,
-)
+from ..embedding._build import single_tag_table
 from ..exceptions import InputValueError, UnseenTagWarning
 from ..nn import METHODS
 from ..nn.timexer import TAG_COMBINES, TimeXer
@@ -63,6 +58,7 @@ from ._layout import (
 )
 from ._losses import ForecastLoss, quantile_levels
 from ._series import SeriesIndex
+from ._tag_embedding import TagEmbeddingSpec, is_transformer, unwrap
 from ._tag_tables import SeriesTagTable, as_tensor
 from ._targets import (
     check_sample_weight,
@@ -95,7 +91,7 @@ def _are_levels(value: object) -> bool:
 
 
 #: Parameters of the tag embedding, which act only when tags are embedded.
-_TAG_PARAMETERS = ("tag_embedding_dim", "tag_combine")
+_TAG_PARAMETERS = ("tag_combine",)
 
 
 @dataclass
@@ -103,7 +99,7 @@ class _TrainingData:
     """What :meth:`TimeXerRegressor.fit` reads from its input before
     training."""
 
-    method: str | None
+    tags: TagEmbeddingSpec | None
     layout: ColumnLayout
     data: np.ndarray
     series: SeriesIndex
@@ -176,26 +172,23 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Tag table indexed by series id (the values of ``groups`` or
         ``group_column``); every series met in ``fit``, ``predict`` or
         ``forecast`` needs a row.
-    tag_method : str or None, default="auto"
-        Embedding method of the tags, one of the nine methods, for feature and
-        series tags alike. ``"auto"``: ``"sum"`` when tags are given, else
-        plain TimeXer. ``None`` is plain TimeXer even when tags are given, so
-        that a search over ``tag_method`` can include the baseline.
-    tag_embedding_dim : int, default=16
-        Size of the tag embedding before it joins the tokens. Without tags to
-        embed, a value other than the default warns, as do ``tag_combine``
-        and ``tag_options``
-        (:class:`~sktagembed.exceptions.IgnoredParameterWarning`).
-    tag_options : dict, default=None
-        Options of the tag method, each read only by the methods named:
-        ``pooling`` (sum), ``num_heads`` (multihead), ``hidden_dim`` (mlp,
-        attention), ``dropout`` (mlp), ``hierarchy`` (hierarchical; default
-        ``"infer"``), ``pretrained``, ``freeze`` and ``handle_missing``
-        (pretrained; the table as for ``TagEmbeddingTransformer``). A key
-        the chosen method does not read is an error.
+    tag_embedding : TagEmbeddingTransformer, str or None, default="auto"
+        The embedding of the feature and series tags. An unfitted
+        :class:`TagEmbeddingTransformer` gives the method, ``embedding_dim``
+        and the method's options (``n_heads``, ``hidden_dim``, ``hierarchy``,
+        ...), trained end to end inside TimeXer; its own training parameters
+        (``max_epochs``, ``lr``, ...) are not read. A method name stands for
+        ``TagEmbeddingTransformer(method)``. ``"auto"``:
+        ``"sum"`` when tags are given, else plain TimeXer; ``None`` is plain
+        TimeXer even when tags are given, so that a search can include the
+        baseline. With a transformer, nested parameters
+        (``tag_embedding__method``, ``tag_embedding__n_heads``) can be
+        searched.
     tag_combine : {"add", "concat"}, default="add"
         Tag embeddings are projected to ``d_model`` and added to their tokens,
-        or concatenated to them and projected back.
+        or concatenated to them and projected back. Without tags to embed, a
+        value other than the default warns
+        (:class:`~sktagembed.exceptions.IgnoredParameterWarning`).
     calendar : {"auto", True, False}, default="auto"
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X`` (read over the look-back, as in the paper).
@@ -360,6 +353,19 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     ((196, 4), (196, 4, 2))
     >>> model.forecast(df).columns.tolist()
     ['timestamp', 'step', 'prediction', '0.1', '0.9']
+
+    With tags, the tag embedding is a ``TagEmbeddingTransformer`` (or a
+    method name):
+
+    >>> from sktagembed import TagEmbeddingTransformer
+    >>> tags = pd.DataFrame({"grid": [True], "weather": [False]}, index=["load"])
+    >>> tagged = TimeXerRegressor(
+    ...     lookback=16, patch_len=8, d_model=16, n_heads=2, d_ff=32,
+    ...     max_epochs=1, random_state=0, feature_tags=tags,
+    ...     tag_embedding=TagEmbeddingTransformer("attention", embedding_dim=4),
+    ... ).fit(X, y)
+    >>> tagged.tag_embeddings_.shape  # one row per tag
+    (2, 4)
     """
 
     _parameter_table = {
@@ -374,9 +380,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                                                         "by column name")],
         "series_tags": [NONE, InstanceOf(pd.DataFrame, "a DataFrame indexed "
                                                        "by series id")],
-        "tag_method": [Options("auto", None, *METHODS)],
-        "tag_embedding_dim": [POSITIVE_INT],
-        "tag_options": [NONE, InstanceOf(Mapping, "a dict of tag-method options")],
+        "tag_embedding": [Options("auto", None, *METHODS),
+                          Satisfies(is_transformer, "a TagEmbeddingTransformer "
+                                    "(fitted or not, or in a FrozenEstimator)")],
         "tag_combine": [Options(*TAG_COMBINES)],
         "calendar": [Options("auto", False, True)],
         "quantiles": [NONE, Satisfies(_are_levels, "a list of levels in (0, 1)")],
@@ -405,9 +411,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         future_covariates=None,
         feature_tags=None,
         series_tags=None,
-        tag_method="auto",
-        tag_embedding_dim=16,
-        tag_options=None,
+        tag_embedding="auto",
         tag_combine="add",
         calendar="auto",
         quantiles=None,
@@ -442,9 +446,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.future_covariates = future_covariates
         self.feature_tags = feature_tags
         self.series_tags = series_tags
-        self.tag_method = tag_method
-        self.tag_embedding_dim = tag_embedding_dim
-        self.tag_options = tag_options
+        self.tag_embedding = tag_embedding
         self.tag_combine = tag_combine
         self.calendar = calendar
         self.quantiles = quantiles
@@ -516,11 +518,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     def _prepare(self, X, y, groups, sample_weight) -> _TrainingData:
         """Read ``X`` by column role, check ``y`` and the weights, and pick
         the training and validation windows."""
-        method = self._tag_method()
+        tags = self._tag_spec()
         layout = ColumnLayout.from_training_frame(
             X, endogenous=self.endogenous, mode=self.mode,
             group_column=self.group_column, calendar=self.calendar,
-            feature_tags=None if method is None else self.feature_tags,
+            feature_tags=None if tags is None else self.feature_tags,
             future_covariates=self.future_covariates,
         )
         data, series = layout.read(X, groups, self.group_column)
@@ -536,7 +538,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         if weight is not None:  # a zero weight: the row's target is unknown
             target[weight == 0] = np.nan
         series_table = None
-        if method is not None and self.series_tags is not None:
+        if tags is not None and self.series_tags is not None:
             series_table = SeriesTagTable.read(self.series_tags)
         scaling = self._target_scaling(data, series, target, layout)
         location, scale = series_statistics(target, series.codes,
@@ -551,7 +553,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
         train_ends, valid_ends = series.split_last(ends, self.validation_fraction)
         return _TrainingData(
-            method=method, layout=layout, data=data, series=series,
+            tags=tags, layout=layout, data=data, series=series,
             target=target, weight=weight, series_table=series_table,
             horizon=target.shape[1] // n_endogenous,
             levels=quantile_levels(self.quantiles),
@@ -586,7 +588,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         with seeded_torch(seed, device):
             # min propagates NaN: a scan without a mask the size of the data.
             module = self._build_module(layout, horizon, levels, series_table,
-                                        bool(np.isnan(np.min(data))), rng, data)
+                                        bool(np.isnan(np.min(data))), rng, data,
+                                        prepared.tags)
             dataset = prepared.context.source(data, prepared.series, layout,
                                               self.lookback, horizon, device)
             target = torch.from_numpy(prepared.target.astype(np.float32)).to(device)
@@ -645,7 +648,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.tag_embeddings_ = (
             None if module.tag_embedding is None else
             single_tag_table(module.tag_embedding, layout.tag_names,
-                             prepared.method))
+                             prepared.tags.method))
         self.variable_embeddings_ = (
             None if module.tag_embedding is None else
             _variable_table(module, layout.tagged))
@@ -681,42 +684,40 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _check_tag_params(self) -> None:
         tagged = self.feature_tags is not None or self.series_tags is not None
-        method = self._tag_method()
-        if method is not None and not tagged:
+        transformer = unwrap(self.tag_embedding)
+        if is_transformer(transformer):
+            transformer._check_method_params(prefix="tag_embedding__")
+            transformer._warn_unread_options("tag_embedding__", stacklevel=7)
+        tags = self._tag_spec()
+        if tags is not None and not tagged:
             raise InputValueError(
-                f"tag_method={method!r} needs feature_tags (indexed by column "
-                "name) or series_tags (indexed by series id)."
+                f"tag_embedding={short_repr(self.tag_embedding)} needs "
+                "feature_tags (indexed by column name) or series_tags (indexed "
+                "by series id)."
             )
-        if self.tag_options and not tagged:
-            raise InputValueError(
-                "tag_options is given without feature_tags or series_tags, so no "
-                "tag method would read it."
-            )
-        if method is not None:
-            check_method_options(method, self.tag_options)
-        check_tag_option_values(self.tag_options or {})
-        if self.linear_skip == "tags" and (method is None
+        if self.linear_skip == "tags" and (tags is None
                                            or self.feature_tags is None):
             warn_ignored("linear_skip", "tags", "no feature tags are embedded, "
                          "so every column keeps skip weights of its own")
-        if method is not None:
+        if tags is not None:
             return
-        reason = ("tag_method=None embeds no tags" if tagged else
+        reason = ("tag_embedding=None embeds no tags" if tagged else
                   "there are no feature_tags or series_tags to embed")
         defaults = default_params(self)
         for name in _TAG_PARAMETERS:
             value = getattr(self, name)
             if not is_default(value, defaults[name]):
                 warn_ignored(name, value, reason)
-        if self.tag_options:
-            warn_ignored("tag_options", self.tag_options, reason)
+
+    def _tag_spec(self) -> TagEmbeddingSpec | None:
+        """The tag embedding in effect (None: plain TimeXer)."""
+        tagged = self.feature_tags is not None or self.series_tags is not None
+        return TagEmbeddingSpec.resolve(self.tag_embedding, tagged)
 
     def _tag_method(self) -> str | None:
         """The tag method in effect (``"auto"`` resolved)."""
-        if self.tag_method == "auto":
-            tagged = self.feature_tags is not None or self.series_tags is not None
-            return "sum" if tagged else None
-        return self.tag_method
+        tags = self._tag_spec()
+        return None if tags is None else tags.method
 
     def _net_class(self) -> tuple[type, dict]:
         """The skorch net class, its extra options and the device (the
@@ -734,17 +735,13 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _build_module(self, layout: ColumnLayout, horizon: int,
                       levels: list[float], series_table, has_missing: bool,
-                      rng, data: np.ndarray) -> TimeXer:
+                      rng, data: np.ndarray,
+                      tags: TagEmbeddingSpec | None) -> TimeXer:
         """The torch module; ``data`` (the training table) gives the linear
         skip's column statistics."""
-        method = self._tag_method()
-        options = dict(self.tag_options or {})
-        if method == "hierarchical":
-            options.setdefault("hierarchy", "infer")
 
         def tag_module(matrix, names):
-            return build_tag_module(method, matrix, names, self.tag_embedding_dim,
-                                    random_state=rng, **options)
+            return tags.build(matrix, names, rng)
 
         tag_embedding = tag_matrix = series_embedding = None
         if layout.tag_matrix is not None:

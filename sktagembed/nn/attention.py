@@ -121,8 +121,8 @@ class MultiHeadTagEmbedding(TagEmbedding):
     num_tags : int
         Number of tags ``K``.
     embedding_dim : int
-        Output size ``d``; must be divisible by ``num_heads``.
-    num_heads : int, default=4
+        Output size ``d``; must be divisible by ``n_heads``.
+    n_heads : int, default=4
         Number of heads ``H``.
 
     Attributes
@@ -136,22 +136,22 @@ class MultiHeadTagEmbedding(TagEmbedding):
     --------
     >>> import torch
     >>> from sktagembed.nn import MultiHeadTagEmbedding
-    >>> MultiHeadTagEmbedding(5, 8, num_heads=2)(torch.ones(3, 5)).shape
+    >>> MultiHeadTagEmbedding(5, 8, n_heads=2)(torch.ones(3, 5)).shape
     torch.Size([3, 8])
     """
 
-    def __init__(self, num_tags: int, embedding_dim: int, num_heads: int = 4):
+    def __init__(self, num_tags: int, embedding_dim: int, n_heads: int = 4):
         super().__init__(num_tags, embedding_dim)
-        check_int(num_heads, "num_heads")
-        if embedding_dim % num_heads:
+        check_int(n_heads, "n_heads")
+        if embedding_dim % n_heads:
             raise InputValueError(
                 f"embedding_dim={embedding_dim} must be divisible by "
-                f"num_heads={num_heads}."
+                f"n_heads={n_heads}."
             )
-        self.num_heads = int(num_heads)
-        self.head_dim = embedding_dim // num_heads
-        self.weight = normal_table(num_tags, num_heads, self.head_dim)
-        self.query = nn.Parameter(torch.randn(num_heads, self.head_dim))
+        self.n_heads = int(n_heads)
+        self.head_dim = embedding_dim // n_heads
+        self.weight = normal_table(num_tags, n_heads, self.head_dim)
+        self.query = nn.Parameter(torch.randn(n_heads, self.head_dim))
 
     def tag_scores(self) -> Tensor:
         """Score of every tag under every head, shape ``(K, H)``."""
@@ -189,4 +189,4 @@ class MultiHeadTagEmbedding(TagEmbedding):
         return pooled.reshape(pooled.shape[0], self.embedding_dim)
 
     def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, num_heads={self.num_heads}"
+        return f"{super().extra_repr()}, n_heads={self.n_heads}"

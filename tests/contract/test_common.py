@@ -36,7 +36,7 @@ def checked_estimators():
     for method in METHODS:
         params = {"embedding_dim": 4, "max_epochs": 2, "weighted": True}
         if method == "multihead":
-            params["num_heads"] = 2
+            params["n_heads"] = 2
         if method == "hierarchical":
             params["hierarchy"] = "infer"
         if method == "pretrained":

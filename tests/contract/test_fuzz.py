@@ -98,7 +98,7 @@ def embedder(method: str, **params) -> TagEmbeddingTransformer:
     if method == "pretrained":
         params.update(pretrained=PRETRAINED, handle_missing="random")
     if method == "multihead":
-        params["num_heads"] = 2
+        params["n_heads"] = 2
     if method in ("mlp", "attention"):
         params["hidden_dim"] = 4
     return TagEmbeddingTransformer(method, embedding_dim=2, max_epochs=1,
@@ -565,12 +565,12 @@ def test_feature_tags_forecast_or_name_the_bad_column(data, method):
         tags, blame = tags.iloc[:1], blame | {"feature_tags"}
     elif change == "repeat":
         tags, blame = tags.iloc[[0, 1, 0]], blame | {"feature_tags"}
-    options = {"multihead": {"num_heads": 1},
+    options = {"multihead": {"n_heads": 1},
                "pretrained": {"pretrained": PRETRAINED,
-                              "handle_missing": "random"}}.get(method)
+                              "handle_missing": "random"}}.get(method, {})
+    embedding = TagEmbeddingTransformer(method, embedding_dim=2, **options)
     model = run_contract(
-        lambda: forecaster(feature_tags=tags, tag_method=method,
-                           tag_embedding_dim=2, tag_options=options).fit(X, y),
+        lambda: forecaster(feature_tags=tags, tag_embedding=embedding).fit(X, y),
         blame)
     if model is not None:
         assert_finite_rows(model.predict(X), len(X), 1)
@@ -712,7 +712,7 @@ def test_label_columns_without_a_label_are_named():
     series, y = timexer_data()
     tags = pd.DataFrame({"L": [[], []]}, index=["a", "b"])
     with pytest.raises(InputValueError, match=r"\['L'\]"):
-        forecaster(feature_tags=tags, tag_method="sum").fit(series, y)
+        forecaster(feature_tags=tags, tag_embedding="sum").fit(series, y)
 
 
 def test_ragged_rows_are_an_input_error():
@@ -733,7 +733,7 @@ def test_repeated_feature_tag_rows_are_named():
     X, y = timexer_data()
     tags = pd.DataFrame({"kind": [True, False, True]}, index=["a", "b", "a"])
     with pytest.raises(InputValueError, match=r"feature_tags.*\['a'\]"):
-        forecaster(feature_tags=tags, tag_method="sum").fit(X, y)
+        forecaster(feature_tags=tags, tag_embedding="sum").fit(X, y)
 
 
 @pytest.mark.parametrize("where", ["X", "y"])

@@ -57,7 +57,7 @@ def fitted_timexer(**params):
     feature_tags = pd.DataFrame({"price": [1, 0], "load": [0, 1]},
                                 index=["x0", "x1"], dtype=bool)
     model = TimeXerRegressor(**{**SMALL_TIMEXER, "feature_tags": feature_tags,
-                                "tag_method": "sum", **params})
+                                "tag_embedding": "sum", **params})
     return model.fit(X, y), X
 
 

@@ -18,7 +18,7 @@ PROMISES = {
         *(rf"\b{m}\b" for m in METHODS if m != "pretrained"),
         r"best: \{'features__tags__method': '\w+'"],
     "03_timexer_with_tags.py": [
-        rf"tag_method={m}\s+test MSE \(standardised OT\): \d+\.\d+"
+        rf"tag_embedding={m}\s+test MSE \(standardised OT\): \d+\.\d+"
         for m in ("None", "sum", "attention")],
     "04_save_and_reload.py": [r"identical probabilities: True",
                               r"reproduces the embedding: True"],

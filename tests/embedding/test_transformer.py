@@ -289,8 +289,8 @@ def test_invalid_parameters_are_rejected_at_fit():
         TagEmbeddingTransformer("nope").fit(X)
     with pytest.raises(ValueError, match="pretrained"):
         TagEmbeddingTransformer("pretrained").fit(X)
-    with pytest.raises(ValueError, match="num_heads"):
-        TagEmbeddingTransformer("multihead", embedding_dim=6, num_heads=4).fit(X)
+    with pytest.raises(ValueError, match="n_heads"):
+        TagEmbeddingTransformer("multihead", embedding_dim=6, n_heads=4).fit(X)
 
 
 def test_failed_fit_leaves_estimator_unfitted():
@@ -335,7 +335,7 @@ def test_interrupted_fit_leaves_estimator_unfitted(monkeypatch):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_clone_and_params_round_trip(method):
-    emb = make(method, num_heads=2, hidden_dim=7, verbose=0)
+    emb = make(method, n_heads=2, hidden_dim=7, verbose=0)
     params = emb.get_params()
     cloned = clone(emb)
     assert cloned.get_params().keys() == params.keys()
@@ -345,7 +345,7 @@ def test_clone_and_params_round_trip(method):
             pd.testing.assert_frame_equal(other, value)
         else:
             assert other == value, key
-    cloned.set_params(embedding_dim=4, num_heads=4)
+    cloned.set_params(embedding_dim=4, n_heads=4)
     assert cloned.embedding_dim == 4 and emb.embedding_dim == 8
 
 

@@ -146,7 +146,7 @@ def test_large_tag_vocabularies_stay_sparse():
     model = TimeXerRegressor(**SMALL, group_column="symbol",
                              feature_tags=label_lists(["x", "a", "b", "c"], 5),
                              series_tags=label_lists(["s0", "s1", "s2"], 4),
-                             tag_method="attention")
+                             tag_embedding="attention")
     model.fit(X, y)
     assert sp.issparse(model.layout_.tag_matrix)
     assert model.layout_.tag_matrix.shape == (4, n_tags)

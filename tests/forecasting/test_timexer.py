@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from sktagembed import TimeXerRegressor, make_forecast_frame
+from sktagembed import TagEmbeddingTransformer, TimeXerRegressor, make_forecast_frame
 from sktagembed.exceptions import IgnoredParameterWarning
 from sktagembed.forecasting._forecast_frame import calendar_features
 
@@ -89,7 +89,7 @@ def test_the_skips_level_part_standardises_with_the_training_columns_statistics(
     [
         ({}, True),
         ({"feature_tags": "tags"}, True),
-        ({"feature_tags": "tags", "tag_method": None}, True),
+        ({"feature_tags": "tags", "tag_embedding": None}, True),
         ({"feature_tags": "tags", "linear_skip": False}, False),
         ({"linear_skip": False}, False),
     ],
@@ -244,7 +244,7 @@ def test_tag_aware_timexer_beats_plain_timexer_when_tags_carry_identity():
               "feature_tags": tags}
     errors = {}
     for method in (None, "sum"):
-        model = TimeXerRegressor(**params, tag_method=method)
+        model = TimeXerRegressor(**params, tag_embedding=method)
         model.fit(X, y, groups=groups)
         pred = model.predict(X_test, groups=groups_test)
         errors[method] = np.mean((pred - y_test) ** 2)
@@ -280,10 +280,10 @@ def test_bad_input_names_what_is_wrong(change, match):
     [
         ({"endogenous": "nope"}, "endogenous='nope'"),
         ({"patch_len": 3}, "divisible"),
-        ({"tag_method": "sum"}, "feature_tags"),
-        ({"tag_method": "sum", "feature_tags": pd.DataFrame(
+        ({"tag_embedding": "sum"}, "feature_tags"),
+        ({"tag_embedding": "sum", "feature_tags": pd.DataFrame(
             {"t": [True, False]}, index=["x0", "x1"])}, r"\['x2'\]"),
-        ({"tag_method": "bogus"}, "bogus"),
+        ({"tag_embedding": "bogus"}, "bogus"),
         ({"linear_skip": "yes"}, "linear_skip"),
     ],
 )
@@ -302,7 +302,7 @@ def exogenous_tags():
 def test_tag_methods_train_end_to_end(method):
     X, y = series_frame()
     model = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
-                             tag_method=method).fit(X, y)
+                             tag_embedding=method).fit(X, y)
     assert model.tag_names_ == ["price", "volume"]
     assert np.isfinite(model.predict(X)).all()
     assert model.net_.module_.tag_embedding is not None
@@ -311,34 +311,34 @@ def test_tag_methods_train_end_to_end(method):
 @pytest.mark.parametrize(
     "method, options",
     [
-        ("hierarchical", None),
+        ("hierarchical", {}),
         ("hierarchical", {"hierarchy": {"price": ["volume"]}}),
         ("pretrained", {"pretrained": pd.DataFrame(
             [[1.0, 0.0, 0.5, 0.5], [0.0, 1.0, 0.5, -0.5]],
             index=["volume", "price"])}),
-        ("multihead", {"num_heads": 2}),
+        ("multihead", {"n_heads": 2}),
     ],
 )
 def test_tag_options_reach_the_tag_module(method, options):
     X, y = series_frame()
+    embedding = TagEmbeddingTransformer(method, embedding_dim=4, **options)
     model = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
-                             tag_method=method, tag_embedding_dim=4,
-                             tag_options=options).fit(X, y)
+                             tag_embedding=embedding).fit(X, y)
     table = model.tag_embeddings_
     assert list(table.index) == ["price", "volume"]
     if method == "pretrained":  # frozen, aligned by name
         np.testing.assert_allclose(table.to_numpy(),
                                    [[0.0, 1.0, 0.5, -0.5], [1.0, 0.0, 0.5, 0.5]])
-    with pytest.raises(ValueError, match="'bogus' is read by no method"):
-        TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(), tag_method=method,
-                         tag_options={"bogus": 1}).fit(X, y)
+    if method == "multihead":
+        assert model.net_.module_.tag_embedding.n_heads == 2
 
 
 def test_extra_feature_tag_rows_are_ignored_and_order_follows_x():
     X, y = series_frame()
     table = pd.concat([exogenous_tags(), pd.DataFrame(
         {"price": [True], "volume": [True]}, index=["unused"])]).iloc[::-1]
-    model = TimeXerRegressor(**SMALL, feature_tags=table, tag_method="sum").fit(X, y)
+    model = TimeXerRegressor(**SMALL, feature_tags=table, tag_embedding="sum").fit(
+        X, y)
     np.testing.assert_array_equal(model.layout_.tag_matrix,
                                   exogenous_tags().to_numpy(np.float32))
 
@@ -437,7 +437,7 @@ def test_grid_search_over_tag_method_with_time_series_split():
     X, y = series_frame(n_rows=160)
     search = GridSearchCV(
         TimeXerRegressor(**SMALL, feature_tags=exogenous_tags()),
-        {"tag_method": [None, "sum", "attention"]},
+        {"tag_embedding": [None, "sum", "attention"]},
         cv=TimeSeriesSplit(2), error_score="raise",
     ).fit(X, y)
     # By hand: each method fitted on each fold, scored by its own score().
@@ -446,7 +446,7 @@ def test_grid_search_over_tag_method_with_time_series_split():
         scores = []
         for train, test in TimeSeriesSplit(2).split(X):
             model = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
-                                     tag_method=method)
+                                     tag_embedding=method)
             model.fit(X.iloc[train], y[train])
             scores.append(model.score(X.iloc[test], y[test]))
         by_hand.append(np.mean(scores))
@@ -456,7 +456,7 @@ def test_grid_search_over_tag_method_with_time_series_split():
     expected_rank = 1 + np.argsort(np.argsort(-np.array(by_hand)))
     assert search.cv_results_["rank_test_score"].tolist() == expected_rank.tolist()
     assert search.best_params_ == {
-        "tag_method": [None, "sum", "attention"][int(np.argmax(by_hand))]}
+        "tag_embedding": [None, "sum", "attention"][int(np.argmax(by_hand))]}
 
 
 def test_groups_are_routed_through_a_pipeline():
@@ -485,7 +485,7 @@ def test_cuda_trained_model_loads_on_cpu_only_machine():
         pytest.skip("checks the mapping done on machines without CUDA")
     X, y = series_frame()
     model = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
-                             tag_method="sum").fit(X, y)
+                             tag_embedding="sum").fit(X, y)
     expected = model.predict(X)
     model.net_.device = "cuda"  # as if trained on a GPU
     with pytest.warns(UserWarning):
@@ -517,12 +517,8 @@ def test_make_forecast_frame_has_no_leakage():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"tag_method": "sum", "tag_options": {"hierarchy": {"price": ["volume"]}}},
-         "'hierarchy' is read by 'hierarchical'"),
-        ({"tag_method": "attention", "tag_options": {"pooling": "mean"}},
-         "'pooling' is read by 'sum'"),
-        ({"tag_method": "auto", "feature_tags": None,
-          "tag_options": {"pooling": "mean"}}, "without feature_tags"),
+        ({"tag_embedding": TagEmbeddingTransformer("attention"),
+          "feature_tags": None}, "needs feature_tags"),
         ({"mode": "M", "endogenous": "x1"}, "no effect in mode='M'"),
     ],
 )
@@ -533,13 +529,25 @@ def test_options_that_would_be_ignored_are_errors(params, match):
         TimeXerRegressor(**{**SMALL, **params}).fit(X, y)
 
 
-def test_tag_method_auto_uses_sum_and_none_is_the_plain_baseline():
+def test_tag_embedding_options_the_method_does_not_read_warn():
+    X, y = series_frame()
+    embedding = TagEmbeddingTransformer("attention", pooling="mean")
+    with pytest.warns(IgnoredParameterWarning,
+                      match="tag_embedding__pooling='mean' is ignored: "
+                            "tag_embedding__method='attention' does not read it"
+                      ) as record:
+        TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
+                         tag_embedding=embedding).fit(X, y)
+    assert record[0].filename == __file__  # the warning points at the caller
+
+
+def test_tag_embedding_auto_uses_sum_and_none_is_the_plain_baseline():
     X, y = series_frame()
     auto = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags()).fit(X, y)
     assert type(auto.net_.module_.tag_embedding).__name__ == "SumTagEmbedding"
     assert list(auto.tag_embeddings_.index) == ["price", "volume"]
     baseline = TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
-                                tag_method=None).fit(X, y)
+                                tag_embedding=None).fit(X, y)
     # The baseline is the default model without tags, skip included.
     plain = TimeXerRegressor(**SMALL).fit(X, y)
     assert baseline.net_.module_.tag_embedding is None

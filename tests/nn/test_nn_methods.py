@@ -16,7 +16,10 @@ import scipy.sparse as sp
 import torch
 
 from sktagembed.nn import (
+    METHOD_OPTIONS,
     METHODS,
+    OPTION_DEFAULTS,
+    TAG_METHODS,
     AttentionTagEmbedding,
     BilinearTagEmbedding,
     HierarchicalTagEmbedding,
@@ -207,7 +210,7 @@ def test_linear_matches_naive():
 @pytest.mark.parametrize("weighted", [False, True])
 def test_multihead_matches_naive(weighted, softmax_path):
     heads = 4
-    module = MultiHeadTagEmbedding(K, D, num_heads=heads)
+    module = MultiHeadTagEmbedding(K, D, n_heads=heads)
     batch = tag_batch(weighted=weighted)
     table = module.weight.detach()  # (K, H, D/H)
     query = module.query.detach()
@@ -231,7 +234,7 @@ def test_multihead_matches_naive(weighted, softmax_path):
 
 
 def test_multihead_is_not_a_reshape_of_the_sum():
-    module = MultiHeadTagEmbedding(K, D, num_heads=2)
+    module = MultiHeadTagEmbedding(K, D, n_heads=2)
     batch = tag_batch()
     summed = (batch @ module.weight.detach().reshape(K, D))
     assert not torch.allclose(module(batch).detach(), summed, atol=1e-3)
@@ -367,7 +370,7 @@ def test_attention_weights_are_a_softmax_over_active_tags(softmax_path):
 def test_attention_is_exact_when_scores_spread_widely():
     # Scores far apart: the global-shift shortcut would underflow, so the
     # module must fall back to a per-row softmax and still match.
-    module = MultiHeadTagEmbedding(K, D, num_heads=2)
+    module = MultiHeadTagEmbedding(K, D, n_heads=2)
     with torch.no_grad():
         module.weight[:, :, 0] = torch.arange(K).float().unsqueeze(1) * 40.0
         module.query.fill_(1.0)
@@ -520,9 +523,9 @@ def test_infer_hierarchy_matches_its_definition_on_random_tags():
 
 def test_multihead_needs_divisible_dim():
     with pytest.raises(ValueError, match="divisible"):
-        MultiHeadTagEmbedding(5, 6, num_heads=4)
+        MultiHeadTagEmbedding(5, 6, n_heads=4)
     with pytest.raises(ValueError, match="divisible"):
-        build_tag_embedding("multihead", 5, 6, num_heads=4)
+        build_tag_embedding("multihead", 5, 6, n_heads=4)
 
 
 def test_unknown_method_lists_valid_names():
@@ -555,7 +558,7 @@ def test_pretrained_shape_and_values_are_checked():
         (lambda: SumTagEmbedding(4, -1), "embedding_dim"),
         (lambda: LinearTagEmbedding(4, 0), "embedding_dim"),
         (lambda: SumTagEmbedding(4.5, 2), "num_tags"),
-        (lambda: MultiHeadTagEmbedding(4, 4, num_heads=0), "num_heads"),
+        (lambda: MultiHeadTagEmbedding(4, 4, n_heads=0), "n_heads"),
         (lambda: MLPTagEmbedding(4, 4, hidden_dim=0), "hidden_dim"),
         (lambda: MLPTagEmbedding(4, 4, dropout=1.0), "dropout"),
         (lambda: AttentionTagEmbedding(4, 4, hidden_dim=-2), "hidden_dim"),
@@ -594,14 +597,28 @@ def test_attention_rejects_negative_weights(method):
 
 def test_build_passes_each_method_its_options():
     assert build_tag_embedding("sum", 4, 2, pooling="mean").pooling == "mean"
-    assert build_tag_embedding("multihead", 4, 8, num_heads=2).num_heads == 2
+    assert build_tag_embedding("multihead", 4, 8, n_heads=2).n_heads == 2
     assert build_tag_embedding("mlp", 4, 2, hidden_dim=3).hidden_dim == 3
     assert build_tag_embedding("attention", 4, 2, hidden_dim=5).hidden_dim == 5
     # Options a method does not use are ignored, so estimators can pass all.
-    module = build_tag_embedding("sum", 4, 2, num_heads=3, hidden_dim=7,
+    module = build_tag_embedding("sum", 4, 2, n_heads=3, hidden_dim=7,
                                  hierarchy={0: [1]}, freeze=False)
     assert isinstance(module, SumTagEmbedding)
     assert [build_tag_embedding(m, K, D, **({"hierarchy": HIERARCHY}
             if m == "hierarchical" else {"pretrained": np.ones((K, D))}
             if m == "pretrained" else {})).output_dim for m in METHODS] == [
         D, D, D, 2 * D, D, 2 * D, D, D, D]
+
+
+def test_the_method_table_names_every_module_and_option():
+    assert tuple(TAG_METHODS) == METHODS
+    for method, spec in TAG_METHODS.items():
+        assert METHOD_OPTIONS[method] == spec.user_options
+        assert set(spec.user_options) <= set(OPTION_DEFAULTS)
+        module = make(method)
+        assert isinstance(module, TagEmbedding)
+    with pytest.raises(ValueError, match="'bogus'"):
+        build_tag_embedding("bogus", 4, 2)
+    with pytest.raises(ValueError, match="num_heads"):
+        build_tag_embedding("multihead", 4, 8, num_heads=2)
+

@@ -45,7 +45,7 @@ def test_numpy_integers_are_accepted():
     lambda: TimeXerRegressor(lookback=10, patch_len=3),
     lambda: TimeXerRegressor(lookback=8, patch_len=4, d_model=10, n_heads=3),
     lambda: TimeXerRegressor(lookback=8, patch_len=4, dropout=1.5),
-    lambda: TagEmbeddingTransformer("multihead", embedding_dim=6, num_heads=4),
+    lambda: TagEmbeddingTransformer("multihead", embedding_dim=6, n_heads=4),
     lambda: TagEmbeddingTransformer("sum", pooling="max"),
     lambda: TagEmbeddingTransformer("mlp", hidden_dim=0),
     lambda: TagEmbeddingTransformer("hierarchical", hierarchy={"zz": ["t0"]}),

@@ -22,7 +22,7 @@ from sktagembed.exceptions import (
     InputError,
     InvalidParameterError,
 )
-from sktagembed.nn import METHODS
+from sktagembed.nn import METHODS, OPTION_DEFAULTS
 
 TRAINING_BAD_VALUES = {
     "max_epochs": -1, "lr": 0.0, "batch_size": 0, "weight_decay": -1.0,
@@ -35,7 +35,7 @@ TRAINING_BAD_VALUES = {
 BAD_VALUES = {
     TagEmbeddingTransformer: {
         "method": "bogus", "embedding_dim": 0, "objective": "bogus",
-        "pooling": "max", "num_heads": 0, "hidden_dim": 0, "dropout": 1.0,
+        "pooling": "max", "n_heads": 0, "hidden_dim": 0, "dropout": 1.0,
         "hierarchy": "guess", "pretrained": 3, "freeze": "yes",
         "handle_missing": "bogus", "handle_unknown": "bogus", "weighted": "yes",
         "separator": "", **TRAINING_BAD_VALUES,
@@ -44,7 +44,7 @@ BAD_VALUES = {
         "lookback": 0, "patch_len": 0, "endogenous": 1.5, "mode": "S",
         "group_column": 1.5, "future_covariates": [1.5],
         "feature_tags": {"x0": [1]}, "series_tags": "tags.csv",
-        "tag_method": "bogus", "tag_embedding_dim": 0, "tag_options": ["pooling"],
+        "tag_embedding": "bogus",
         "tag_combine": "multiply", "calendar": "yes", "quantiles": [0.5, 1.0],
         "target_scaling": "bogus", "d_model": 0, "n_heads": 0, "e_layers": 0,
         "d_ff": 0, "dropout": 1.0, "use_norm": "yes", "linear_skip": "yes",
@@ -111,17 +111,22 @@ def test_untouchable_data_is_read_with_valid_parameters(Estimator):
 @pytest.mark.parametrize(("make", "match"), [
     (lambda: TimeXerRegressor(lookback=10, patch_len=3), "divisible by patch_len"),
     (lambda: TimeXerRegressor(d_model=10, n_heads=3), "divisible by n_heads"),
-    (lambda: TagEmbeddingTransformer("multihead", embedding_dim=6, num_heads=4),
-     "divisible by num_heads"),
-    (lambda: TagEmbeddingTransformer("hierarchical"), "needs hierarchy"),
-    (lambda: TimeXerRegressor(tag_method="sum"), "needs feature_tags"),
+    (lambda: TagEmbeddingTransformer("multihead", embedding_dim=6, n_heads=4),
+     "divisible by n_heads"),
+    (lambda: TagEmbeddingTransformer("hierarchical", hierarchy=None),
+     "needs hierarchy"),
+    (lambda: TimeXerRegressor(tag_embedding="sum"), "needs feature_tags"),
     (lambda: TimeXerRegressor(feature_tags=pd.DataFrame({"t": [1]}, index=["a"]),
-                              tag_options={"pooling": "max"}),
-     r"tag_options\['pooling'\]='max' is invalid"),
+                              tag_embedding=TagEmbeddingTransformer(
+                                  pooling="max")),
+     r"tag_embedding__pooling='max' is invalid"),
     (lambda: TimeXerRegressor(feature_tags=pd.DataFrame({"t": [1]}, index=["a"]),
-                              tag_method=None, tag_options={"num_heads": 0}),
-     r"tag_options\['num_heads'\]=0"),
-], ids=["patch", "heads", "multihead", "hierarchy", "tags", "pooling", "none"])
+                              tag_embedding=TagEmbeddingTransformer(
+                                  "multihead", embedding_dim=6, n_heads=4)),
+     r"tag_embedding__embedding_dim=6 must be divisible by "
+     r"tag_embedding__n_heads=4"),
+], ids=["patch", "heads", "multihead", "hierarchy", "tags", "pooling",
+        "nested-heads"])
 def test_combinations_are_checked_before_any_data_is_read(make, match):
     with pytest.raises(InputError, match=match):
         fit_untouchable(make())
@@ -130,6 +135,13 @@ def test_combinations_are_checked_before_any_data_is_read(make, match):
 def test_tag_option_table_covers_the_options_of_every_method():
     read = {name for method in METHODS for name in method_options(method)}
     assert read == set(TAG_OPTION_PARAMETERS)
+
+
+def test_the_transformer_defaults_are_the_method_table_defaults():
+    # The forecaster reads its method options from a transformer, so one set
+    # of names and defaults serves both.
+    params = TagEmbeddingTransformer().get_params()
+    assert {name: params[name] for name in OPTION_DEFAULTS} == OPTION_DEFAULTS
 
 
 @pytest.mark.parametrize(("constraint", "good", "bad"), [
@@ -172,10 +184,10 @@ def test_an_invalid_option_of_another_method_is_an_error():
 
 @pytest.mark.parametrize(("method", "option", "value", "readers"), [
     ("attention", "pooling", "mean", "'sum'"),
-    ("sum", "num_heads", 2, "'multihead'"),
+    ("sum", "n_heads", 2, "'multihead'"),
     ("linear", "hidden_dim", 8, "'mlp' and 'attention'"),
     ("sum", "dropout", 0.5, "'mlp'"),
-    ("sum", "hierarchy", "infer", "'hierarchical'"),
+    ("sum", "hierarchy", {"price": ["volume"]}, "'hierarchical'"),
     ("sum", "freeze", False, "'pretrained'"),
     ("sum", "handle_missing", "zeros", "'pretrained'"),
     ("mlp", "pretrained", np.ones((2, 4)), "'pretrained'"),
@@ -246,22 +258,18 @@ def test_forecaster_defaults_never_warn():
         TimeXerRegressor(**SMALL_FORECASTER).fit(X, y)
         TimeXerRegressor(**SMALL_FORECASTER, feature_tags=FEATURE_TAGS).fit(X, y)
         TimeXerRegressor(**SMALL_FORECASTER, feature_tags=FEATURE_TAGS,
-                         tag_method=None).fit(X, y)
+                         tag_embedding=None).fit(X, y)
 
 
 @pytest.mark.parametrize(("params", "message"), [
     ({"tag_combine": "concat"}, "tag_combine='concat' is ignored: there are no "
                                 "feature_tags or series_tags to embed."),
-    ({"tag_embedding_dim": 4}, "tag_embedding_dim=4 is ignored: there are no "
-                               "feature_tags or series_tags to embed."),
-    ({"feature_tags": FEATURE_TAGS, "tag_method": None, "tag_combine": "concat"},
-     "tag_combine='concat' is ignored: tag_method=None embeds no tags."),
-    ({"feature_tags": FEATURE_TAGS, "tag_method": None,
-      "tag_options": {"pooling": "mean"}},
-     "tag_options={'pooling': 'mean'} is ignored: tag_method=None embeds no tags."),
+    ({"feature_tags": FEATURE_TAGS, "tag_embedding": None,
+      "tag_combine": "concat"},
+     "tag_combine='concat' is ignored: tag_embedding=None embeds no tags."),
     ({"patience": 5}, "patience=5 is ignored: validation_fraction=0 holds out "
                       "nothing to stop early on."),
-], ids=["combine", "dim", "combine-none", "options-none", "patience"])
+], ids=["combine", "combine-none", "patience"])
 def test_forecaster_option_that_cannot_act_warns_and_changes_nothing(params,
                                                                      message):
     X, y = series_frame()
@@ -270,6 +278,6 @@ def test_forecaster_option_that_cannot_act_warns_and_changes_nothing(params,
     assert [str(w.message) for w in record
             if w.category is IgnoredParameterWarning] == [message]
     baseline = {key: value for key, value in params.items()
-                if key in ("feature_tags", "tag_method")}
+                if key in ("feature_tags", "tag_embedding")}
     plain = TimeXerRegressor(**SMALL_FORECASTER, **baseline).fit(X, y)
     np.testing.assert_array_equal(given.predict(X), plain.predict(X))
