@@ -435,12 +435,10 @@ def config_params(task: Task, config: str, seed: int) -> dict:
         params["feature_tags"] = task.feature_tags
     if task.series_tags is not None and config != "features only":
         params["series_tags"] = task.series_tags
-    if config == "pretrained":
-        table = TagEmbeddingTransformer("sum", 16, max_epochs=200,
-                                        random_state=seed).fit(
-            task.feature_tags).embeddings_
+    if config == "pretrained":  # a table learned alone, fine-tuned in TimeXer
         params["tag_embedding"] = TagEmbeddingTransformer(
-            "pretrained", 16, pretrained=table, freeze=False)
+            "sum", 16, max_epochs=200, freeze=False, random_state=seed).fit(
+            task.feature_tags)
     return params
 
 

@@ -118,7 +118,9 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         :meth:`export_embeddings` (aligned by name). Reading a file never
         unpickles anything.
     freeze : bool, default=True
-        Keep the ``pretrained`` table fixed while training.
+        Keep the ``pretrained`` table fixed while training. Given fitted to
+        a :class:`TimeXerRegressor` (``tag_embedding=``), any method: keep
+        its learned tag embedding fixed there (``False``: fine-tune it).
     handle_missing : {"error", "zeros", "random"}, default="error"
         Tags absent from a named ``pretrained`` table.
     handle_unknown : {"ignore", "error"}, default="ignore"
@@ -184,7 +186,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
     See Also
     --------
     TimeXerRegressor : Forecaster whose exogenous tokens carry tag embeddings;
-        it takes this transformer as its ``tag_embedding``.
+        it takes this transformer, fitted or not, as its ``tag_embedding``.
 
     Examples
     --------
@@ -374,9 +376,11 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         """Warn about each option set away from its default that the method
         does not read (``stacklevel`` counts from :func:`warn_ignored`: 6 is
         the caller of ``fit``)."""
-        warn_unread_options(self.method, self._method_options(True),
-                            default_params(self), prefix=prefix,
-                            stacklevel=stacklevel)
+        # freeze also acts on a fitted transformer given to a forecaster.
+        warn_unread_options(self.method, {
+            name: value for name, value in self._method_options(True).items()
+            if name != "freeze"}, default_params(self), prefix=prefix,
+            stacklevel=stacklevel)
 
     def _method_options(self, all_options: bool = False) -> dict:
         """The options of the method (of every method with ``all_options``),

@@ -178,7 +178,17 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         and the method's options (``n_heads``, ``hidden_dim``, ``hierarchy``,
         ...), trained end to end inside TimeXer; its own training parameters
         (``max_epochs``, ``lr``, ...) are not read. A method name stands for
-        ``TagEmbeddingTransformer(method)``. ``"auto"``:
+        ``TagEmbeddingTransformer(method)``. A fitted transformer (trained on
+        a target, or unsupervised on a large tag vocabulary) also gives its
+        learned values as the start: each tag of the forecaster takes the
+        transformer's by name, and a tag the transformer never saw a fresh
+        initialisation; with its ``freeze=True`` (its default) the whole tag
+        embedding then stays fixed while TimeXer trains, with
+        ``freeze=False`` it is fine-tuned (a tag table sharing no tag with
+        the transformer is trained from scratch). The transformer itself is
+        never changed. A search clones the forecaster and with it the
+        transformer, which loses its fit: wrap a fitted one in
+        :class:`sklearn.frozen.FrozenEstimator` to keep it. ``"auto"``:
         ``"sum"`` when tags are given, else plain TimeXer; ``None`` is plain
         TimeXer even when tags are given, so that a search can include the
         baseline. With a transformer, nested parameters

@@ -45,6 +45,8 @@ class MLPTagEmbedding(TagEmbedding):
     torch.Size([2, 3])
     """
 
+    tag_tables = ("hidden_weight",)
+
     def __init__(self, num_tags: int, embedding_dim: int, hidden_dim: int = 32,
                  dropout: float = 0.0):
         super().__init__(num_tags, embedding_dim)

@@ -622,3 +622,38 @@ def test_the_method_table_names_every_module_and_option():
     with pytest.raises(ValueError, match="num_heads"):
         build_tag_embedding("multihead", 4, 8, num_heads=2)
 
+
+@pytest.mark.parametrize("method", [m for m in METHODS if m != "hierarchical"])
+def test_start_from_copies_known_tags_by_row_and_keeps_the_rest(method):
+    torch.manual_seed(0)
+    source = make(method, num_tags=5, **({"pretrained": torch.randn(5, D),
+                                          "freeze": False}
+                                         if method == "pretrained" else {}))
+    torch.manual_seed(1)
+    module = make(method, num_tags=3, **({"pretrained": torch.randn(3, D),
+                                          "freeze": False}
+                                         if method == "pretrained" else {}))
+    own = {name: value.detach().clone() for name, value in module.named_parameters()}
+    rows = [4, -1, 0]
+    module.start_from(source, rows)
+    theirs = dict(source.named_parameters())
+    for name, value in module.named_parameters():
+        if name in module.tag_tables:
+            torch.testing.assert_close(value[0], theirs[name][4], rtol=0, atol=0)
+            torch.testing.assert_close(value[2], theirs[name][0], rtol=0, atol=0)
+            torch.testing.assert_close(value[1], own[name][1], rtol=0, atol=0)
+        else:
+            torch.testing.assert_close(value, theirs[name], rtol=0, atol=0)
+    # Each known tag alone is embedded as the source embeds it.
+    alone = torch.eye(5)[[4, 0]]
+    torch.testing.assert_close(module(torch.eye(3)[[0, 2]]), source(alone))
+
+
+def test_start_from_refuses_another_method_or_other_options():
+    with pytest.raises(ValueError, match="Cannot start a SumTagEmbedding"):
+        make("sum").start_from(make("linear"), range(K))
+    with pytest.raises(ValueError, match="differ in"):
+        make("mlp", hidden_dim=4).start_from(make("mlp", hidden_dim=8), range(K))
+    for rows in ([2] * K, [0] * 3):  # past the source's tags; too few rows
+        with pytest.raises(ValueError, match="one row"):
+            make("sum").start_from(make("sum", num_tags=2), rows)

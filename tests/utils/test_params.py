@@ -188,7 +188,6 @@ def test_an_invalid_option_of_another_method_is_an_error():
     ("linear", "hidden_dim", 8, "'mlp' and 'attention'"),
     ("sum", "dropout", 0.5, "'mlp'"),
     ("sum", "hierarchy", {"price": ["volume"]}, "'hierarchical'"),
-    ("sum", "freeze", False, "'pretrained'"),
     ("sum", "handle_missing", "zeros", "'pretrained'"),
     ("mlp", "pretrained", np.ones((2, 4)), "'pretrained'"),
 ])
