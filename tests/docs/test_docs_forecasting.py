@@ -18,3 +18,10 @@ def test_forecasting_page_runs_and_keeps_its_promises(tmp_path, monkeypatch):
     cli = pd.read_csv(tmp_path / "forecast.csv", parse_dates=["timestamp"])
     assert cli["timestamp"].tolist() == forecast["timestamp"].tolist()
     assert namespace["errors"].shape == (3,)
+    # A fitted transformer's table, frozen, is the forecaster's.
+    tagged, embedding = namespace["tagged"], namespace["embedding"]
+    table = tagged.tag_embeddings_
+    assert table.to_numpy().tolist() == (
+        embedding.embeddings_.loc[table.index].to_numpy().tolist())
+    assert set(namespace["search"].best_params_) == {
+        "tag_embedding__method", "tag_embedding__hidden_dim"}

@@ -30,6 +30,12 @@ PROMISES = {
         r"skipped: the Jane Street tag table is not at|"
         r"4 symbols x 120 steps x 79 features, 10% of feature values missing"
         r"(.|\n)*weighted R\^2 on the last quarter of every symbol: -?\d\.\d+"],
+    "07_tag_embedding_feeds_timexer.py": [
+        r"skipped: the Jane Street tag table is not at|"
+        r"79 features x 17 tags -> a table of 17 tags x 8"
+        r"(.|\n)*learned, frozen\s+test MSE: \d+\.\d+"
+        r"\nfrozen table unchanged by training: True"
+        r"\nlearned, fine-tuned\s+test MSE: \d+\.\d+"],
 }
 
 
