@@ -925,6 +925,32 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             column per quantile level (named like ``"0.1"``). For a model
             fitted on a long table, a long table: ``id_column`` (panels),
             ``time_column``, ``prediction`` and the quantile columns.
+
+        Examples
+        --------
+        A long table of two series, and the horizon's known temperatures in
+        a table of their own:
+
+        >>> import numpy as np, pandas as pd
+        >>> from sktagembed import TimeXerRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> hours = pd.date_range("2024-01-01", periods=64, freq="h")
+        >>> df = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 60),
+        ...                    "ds": np.tile(hours[:60], 2),
+        ...                    "y": rng.normal(size=120),
+        ...                    "temp": rng.normal(size=120)})
+        >>> future = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 4),
+        ...                        "ds": np.tile(hours[60:], 2),
+        ...                        "temp": rng.normal(size=8)})
+        >>> model = TimeXerRegressor(lookback=16, patch_len=8, horizon=4,
+        ...                          future_covariates=["temp"], d_model=16,
+        ...                          n_heads=2, d_ff=32, max_epochs=1,
+        ...                          random_state=0).fit(df)
+        >>> forecast = model.forecast(df, future=future)
+        >>> forecast.columns.tolist(), len(forecast)
+        (['unique_id', 'ds', 'prediction'], 8)
+        >>> str(forecast["ds"].iloc[0])
+        '2024-01-03 12:00:00'
         """
         check_is_fitted(self)
         long_table = getattr(self, "_long_table", None)
