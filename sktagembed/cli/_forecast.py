@@ -24,6 +24,7 @@ from ._progress import EpochProgressBar
 from ._series import (
     Series,
     in_time_order,
+    note,
     parse_list,
     read_series,
     regular_steps,
@@ -96,9 +97,14 @@ def run_forecast(args: argparse.Namespace) -> int:
         raise UserError(f"--horizon must be at least 1, got {args.horizon}")
     series = read_series(args.file, args)
     frame, target, id_column = series.frame, series.target, series.id_column
+    given = []
     if args.future_file is not None:
-        frame = append_future_rows(series, args.future_file, args)
+        frame, given = append_future_rows(series, args.future_file, args)
     future = parse_list(args.future_covariates, frame, "future covariate")
+    if given and not future:  # the future file says which columns they are
+        future = given
+        note(f"--future-file: its columns {', '.join(given)} are the future "
+             "covariates")
     if target in future:
         raise UserError("the target cannot be a future covariate")
     tags = read_tags(args.tags_file, [c for c in frame.columns
@@ -235,10 +241,11 @@ def check_future_rows(frame: pd.DataFrame, rows: pd.DataFrame, future: list[str]
             "--future-file, or leave out --future-covariates")
 
 
-def append_future_rows(series: Series, path: Path,
-                       args: argparse.Namespace) -> pd.DataFrame:
+def append_future_rows(series: Series, path: Path, args: argparse.Namespace
+                       ) -> tuple[pd.DataFrame, list[str]]:
     """The data's rows and, after them, those of ``--future-file`` (the
-    horizon's covariates, read like the data; the target left empty)."""
+    horizon's covariates, read like the data; the target left empty); and
+    the covariates the file holds."""
     frame, target = series.frame, series.target
     future = read_series(path, argparse.Namespace(
         **{**vars(args), "target": target, "max_rows": None, "freq": None}),
@@ -253,12 +260,13 @@ def append_future_rows(series: Series, path: Path,
     if isinstance(frame.index, pd.DatetimeIndex) != isinstance(
             future.index, pd.DatetimeIndex):
         raise UserError(f"{path}: the future rows need the data's time column")
+    covariates = [c for c in future.columns if c not in (target, series.id_column)]
     joined = pd.concat([frame, future.reindex(columns=frame.columns)])
     if not isinstance(joined.index, pd.DatetimeIndex):
-        return joined.reset_index(drop=True)
+        return joined.reset_index(drop=True), covariates
     joined = in_time_order(joined, series.id_column, True, csv=False,
                            quiet=True)
-    return regular_steps(joined, series.id_column, None)
+    return regular_steps(joined, series.id_column, None), covariates
 
 
 class Bundled(NamedTuple):

@@ -152,7 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "last known target, or in --future-file)")
     forecast.add_argument("--future-file", type=Path, default=None,
                           help="table of the horizon's rows: the time column "
-                               "and the future covariates, read like FILE")
+                               "and the future covariates, read like FILE; "
+                               "without --future-covariates, its columns are "
+                               "the future covariates")
     forecast.add_argument("--quantiles", default=None,
                           help="comma-separated quantile levels, e.g. "
                                "0.1,0.5,0.9 (default: point forecasts)")

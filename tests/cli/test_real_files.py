@@ -224,6 +224,12 @@ def test_future_file_gives_the_horizon_rows(tmp_path, capsys):
                         "--future-file", str(future_path)) == 0
     table = pd.read_csv(tmp_path / "out" / "forecast.csv")
     assert table["timestamp"].tolist() == future["date"].astype(str).tolist()
+    # The future file says which columns are known over the horizon.
+    (tmp_path / "out" / "forecast.csv").unlink()
+    assert run_forecast(tmp_path, path, "--future-file", str(future_path)) == 0
+    assert "its columns a are the future covariates" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "out" / "forecast.csv"), table)
 
 
 def test_a_horizon_longer_than_the_data_says_so(tmp_path, capsys):
