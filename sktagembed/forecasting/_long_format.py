@@ -95,7 +95,7 @@ class LongTable:
             )
 
     def wide(self, df: pd.DataFrame, name: str = "X"
-             ) -> tuple[pd.DataFrame, np.ndarray | None]:
+             ) -> tuple[pd.DataFrame, np.ndarray]:
         """``df`` in the wide form: rows sorted by series (by id) and time, the
         time as the index (a DatetimeIndex for dates), the target last, the
         id column kept; and its rows' positions in ``df``, in that order.

@@ -210,3 +210,18 @@ def test_calendar_steps_are_regular():
     df = pd.DataFrame({"ds": months, "y": np.arange(14.0)})
     frame, _ = LongTable(None, "ds", "y").wide(df.iloc[::-1])
     assert frame.index.equals(pd.DatetimeIndex(months, name="ds"))
+
+
+def test_tags_meet_a_long_table_by_column_name_and_series_id():
+    df, future = long_panel()
+    series_tags = pd.DataFrame({"kind": ["x", "y", "x"]}, index=IDS)
+    feature_tags = pd.DataFrame({"weather": [True, False],
+                                 "grid": [False, True]},
+                                index=["temp_fc", "load"])
+    model = TimeXerRegressor(horizon=HORIZON, future_covariates=["temp_fc"],
+                             series_tags=series_tags, feature_tags=feature_tags,
+                             **SMALL).fit(df)
+    assert model.variable_embeddings_.index.tolist() == ["load", "temp_fc"]
+    forecast = model.forecast(df, future=future)
+    assert forecast["unique_id"].unique().tolist() == IDS
+    assert np.isfinite(forecast["prediction"]).all()
