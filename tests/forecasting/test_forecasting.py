@@ -253,6 +253,30 @@ def test_forecast_names_the_series_column_and_times_of_missing_covariates():
         model.forecast(pd.concat([history, future]))
 
 
+def test_a_series_that_never_has_a_covariate_forecasts_with_it_masked():
+    # Two sources joined as one panel: "b" has no day-ahead forecast at all.
+    frames = {symbol: priced_frame(120, seed).assign(symbol=symbol)
+              for seed, symbol in enumerate(["a", "b"])}
+    frames["b"]["forecast"] = np.nan
+    panel = pd.concat(frames.values())
+    X, y = make_forecast_frame(panel, "price", HORIZON, group_column="symbol",
+                               future_covariates=["forecast"])
+    model = TimeXerRegressor(**SMALL, group_column="symbol",
+                             future_covariates=["forecast"]).fit(X, y)
+    future = {}
+    for symbol, frame in frames.items():
+        rows = frame.iloc[-HORIZON:].copy()
+        rows.index = rows.index + pd.Timedelta(hours=HORIZON)
+        rows["price"] = np.nan
+        future[symbol] = pd.concat([frame, rows])
+    table = model.forecast(future["b"])
+    assert len(table) == HORIZON and np.isfinite(table["prediction"]).all()
+    # A series that has the covariate still needs it over the horizon.
+    future["a"].iloc[-1, future["a"].columns.get_loc("forecast")] = np.nan
+    with pytest.raises(ValueError, match="Series 'a': future covariate 'forecast'"):
+        model.forecast(future["a"])
+
+
 def test_forecast_of_a_panel_has_one_block_per_series():
     frames = []
     for seed, symbol in enumerate(["b", "a", "c"]):
