@@ -97,7 +97,7 @@ def run_market(name: str, args: argparse.Namespace) -> dict:
     return {
         "market": name,
         "dropped exo/price": f"{args.drop_exogenous:.0%}/{args.drop_price:.0%}",
-        "precision": args.precision,
+        "precision": model.precision_,
         "seed": args.seed,
         "test windows": int(test_rows.sum()),
         "epochs": len(model.net_.history),
@@ -119,7 +119,7 @@ def main() -> None:
                         help="use only the first rows (a smoke test)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="float32",
-                        choices=["float32", "bfloat16"])
+                        choices=["float32", "bfloat16", "auto"])
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--drop-exogenous", type=float, default=0.0,
                         help="share of exogenous values removed at random")

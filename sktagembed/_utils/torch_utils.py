@@ -68,6 +68,8 @@ def seeded_torch(seed: int, device: str = "cpu") -> Iterator[None]:
 
 
 PRECISIONS = ("float32", "bfloat16")
+#: What the estimators' ``precision`` accepts: a precision, or ``"auto"``.
+PRECISION_OPTIONS = ("auto", *PRECISIONS)
 
 
 def autocast(device: str | torch.device, precision: str):
@@ -88,6 +90,21 @@ def has_fast_bfloat16(device: str | torch.device) -> bool:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a torch build without oneDNN
         return False
+
+
+def resolve_precision(precision: str, device: str | torch.device) -> str:
+    """Turn ``precision="auto"`` into ``"bfloat16"`` where ``device``
+    computes bfloat16 matrix products natively, else ``"float32"``.
+
+    ``"auto"`` never picks the emulated bfloat16 path; an explicit precision
+    is returned as it is.
+    """
+    if precision == "auto":
+        return "bfloat16" if has_fast_bfloat16(device) else "float32"
+    if precision not in PRECISIONS:
+        listed = ", ".join(map(repr, PRECISION_OPTIONS))
+        raise InputValueError(f"precision={precision!r} is not one of {listed}.")
+    return precision
 
 
 def warn_if_slow_bfloat16(device: str, precision: str) -> None:

@@ -40,6 +40,7 @@ from .._utils.persistence import PersistenceMixin
 from .._utils.torch_utils import (
     autocast,
     resolve_device,
+    resolve_precision,
     seeded_torch,
     torch_seed_from,
 )
@@ -269,11 +270,15 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         guide's "Training" for why that is the default).
     device : str, default="auto"
         ``"auto"`` trains on CUDA when available.
-    precision : {"float32", "bfloat16"}, default="float32"
+    precision : {"float32", "bfloat16", "auto"}, default="float32"
         ``"bfloat16"`` runs forward passes under bfloat16 autocast (weights,
         optimiser state and loss stay float32): faster on GPUs and on CPUs
         with AVX-512 BF16 or AMX, slower where bfloat16 is emulated (a
         :class:`~sktagembed.exceptions.SlowBfloat16Warning` says so).
+        ``"auto"``: bfloat16 where the training device computes it natively,
+        else float32 (``precision_`` says which ran). With ``accelerate``,
+        ``"auto"`` is float32: Accelerate does not choose bfloat16 from the
+        hardware, its ``mixed_precision`` option sets it.
     compile : bool, default=False
         Train a ``torch.compile``-d model: after a compilation of tens of
         seconds, faster steps. Where compilation is unavailable, a warning
@@ -340,6 +345,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     device_ : str
         The torch device of the net (``"cpu"`` after loading a GPU-trained
         model on a machine without CUDA).
+    precision_ : {"float32", "bfloat16"}
+        The precision of training and prediction (``precision`` resolved).
     fitted_versions_ : dict of str to str
         Versions of sktagembed, torch, scikit-learn and skorch at fit time.
         Unpickling under another sktagembed version warns with
@@ -508,9 +515,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         # that raises or is interrupted leaves the estimator as it was.
         feature_names = FeatureNameRecorder().record(X)
         prepared = self._prepare(X, y, groups, sample_weight)
-        module, net, device = self._train(prepared)
+        module, net, device, precision = self._train(prepared)
         feature_names.apply_to(self)
         self._record(prepared, module, net, device)
+        self.precision_ = precision
         return self
 
     def _prepare(self, X, y, groups, sample_weight) -> _TrainingData:
@@ -576,11 +584,14 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _train(self, prepared: _TrainingData):
         """Build the module and train it on ``prepared``'s windows; the
-        module, the net and the device."""
+        module, the net, the device and the precision."""
         layout, data, horizon = prepared.layout, prepared.data, prepared.horizon
         levels, series_table = prepared.levels, prepared.series_table
         net_class, net_options = self._net_class()
         device = net_options.pop("device")
+        # Under Accelerate its own mixed_precision option rules, not ours.
+        precision = ("float32" if self.accelerate is not False
+                     else resolve_precision(self.precision, device))
         rng = check_random_state(self.random_state)
         seed = torch_seed_from(rng)
         with seeded_torch(seed, device):
@@ -618,11 +629,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 verbose=self.verbose,
                 callbacks=[*(self.callbacks or []), schedule],
                 net_class=net_class,
-                precision=self.precision,
+                precision=precision,
                 compile=self.compile,
                 **net_options,
             )
-        return module, net, device
+        return module, net, device, precision
 
     def _record(self, prepared: _TrainingData, module: TimeXer, net,
                 device: str) -> None:
@@ -671,7 +682,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"d_model={self.d_model} must be divisible by "
                 f"n_heads={self.n_heads}."
             )
-        if self.accelerate is not False and self.precision != "float32":
+        if self.accelerate is not False and self.precision == "bfloat16":
             raise InputValueError(
                 "With accelerate, set the precision through Accelerate: "
                 "accelerate={'mixed_precision': 'bf16'}, precision='float32'."
@@ -1055,7 +1066,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         module = self._module_for(layout, known, data).eval()
         n_levels = len(self._levels) if self.quantile_levels_ is not None else 1
         out = np.empty((len(rows), self.n_outputs_, n_levels))
-        with torch.no_grad(), autocast(device, self.precision):
+        # A model pickled before precision_ existed ran self.precision.
+        precision = getattr(self, "precision_", self.precision)
+        with torch.no_grad(), autocast(device, precision):
             for start in range(0, len(rows), PREDICT_BATCH):
                 items = torch.arange(start, min(start + PREDICT_BATCH, len(rows)))
                 batch, _ = dataset.batch(items)
