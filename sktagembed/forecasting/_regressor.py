@@ -62,7 +62,7 @@ from ._layout import (
     column_names,
     resolve_group_column,
 )
-from ._losses import ForecastLoss, quantile_levels
+from ._losses import DECILES, ForecastLoss, quantile_levels
 from ._series import SeriesIndex
 from ._tag_tables import SeriesTagTable, as_tensor
 from ._targets import (
@@ -201,10 +201,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X`` (read over the look-back, as in the paper).
         ``"auto"``: when ``X`` has a DatetimeIndex; ``True`` requires one.
-    quantiles : list of float, default=None
+    quantiles : sequence of float or None, default=(0.1, 0.2, ..., 0.9)
         Quantile levels in (0, 1) to forecast, trained with the pinball loss;
-        they never cross. ``predict`` returns the median (level 0.5, added if
-        absent); None gives point forecasts trained with the squared error.
+        they never cross. The default is the nine deciles. ``predict``
+        returns the median (level 0.5, added if absent). None gives point
+        forecasts trained with the squared error.
     target_scaling : {"auto", "window", "series"}, default="auto"
         How forecasts return to the units of ``y``. ``"window"``: with the
         endogenous window's mean and standard deviation (TimeXer's instance
@@ -386,7 +387,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         "tag_options": [NONE, InstanceOf(Mapping, "a dict of tag-method options")],
         "tag_combine": [Options(*TAG_COMBINES)],
         "calendar": [Options("auto", False, True)],
-        "quantiles": [NONE, Satisfies(_are_levels, "a list of levels in (0, 1)")],
+        "quantiles": [NONE, Satisfies(_are_levels, "a sequence of levels in "
+                                                    "(0, 1)")],
         "target_scaling": [Options(*TARGET_SCALINGS)],
         "d_model": [POSITIVE_INT],
         "n_heads": [POSITIVE_INT],
@@ -417,7 +419,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         tag_options=None,
         tag_combine="add",
         calendar="auto",
-        quantiles=None,
+        quantiles=DECILES,
         target_scaling="auto",
         d_model=128,
         n_heads=8,
@@ -840,8 +842,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if self.quantile_levels_ is None:
             raise InputValueError(
-                "predict_quantiles needs a model fitted with quantiles=[...]; "
-                "this one gives point forecasts (predict)."
+                "predict_quantiles needs a model fitted with quantile levels; "
+                "this one, fitted with quantiles=None, gives point forecasts "
+                "(predict)."
             )
         return self._user_levels(self._forecast_rows(X, groups))
 
