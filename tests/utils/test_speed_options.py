@@ -57,6 +57,30 @@ def test_bfloat16_on_hardware_without_it_says_so():
     assert bool(slow) == (not has_fast_bfloat16("cpu"))
 
 
+@pytest.mark.parametrize(("avx512_bf16", "amx", "expected"), [
+    (True, False, True), (False, True, True), (False, False, False)])
+def test_an_x86_cpu_has_fast_bfloat16_with_avx512_bf16_or_amx(
+        monkeypatch, avx512_bf16, amx, expected):
+    # Not plain AVX-512, on which oneDNN runs bfloat16 emulated.
+    monkeypatch.setattr(sktagembed._utils.torch_utils, "_is_x86", lambda: True)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert has_fast_bfloat16("cpu") is expected
+
+
+@pytest.mark.parametrize(("major", "expected"), [(7, False), (8, True), (9, True)])
+def test_a_cuda_gpu_has_fast_bfloat16_from_compute_capability_8(
+        monkeypatch, major, expected):
+    # torch.cuda.is_bf16_supported() is true on earlier GPUs, by emulation.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.version, "hip", None)
+    monkeypatch.setattr(torch.cuda, "get_device_capability",
+                        lambda device=None: (major, 0))
+    assert has_fast_bfloat16("cuda") is expected
+    assert resolve_precision("auto", "cuda") == ("bfloat16" if expected
+                                                 else "float32")
+
+
 @pytest.mark.parametrize("fast", [True, False])
 def test_auto_precision_is_bfloat16_only_where_it_is_native(monkeypatch, fast):
     monkeypatch.setattr(sktagembed._utils.torch_utils, "has_fast_bfloat16",
