@@ -9,8 +9,9 @@ def test_forecasting_page_runs_and_keeps_its_promises(tmp_path, monkeypatch):
     namespace = run_page("forecasting", tmp_path)
     df, forecast = namespace["df"], namespace["forecast"]
     last_known = df["price"].last_valid_index()
-    assert forecast.columns.tolist() == ["timestamp", "step", "prediction", "0.1",
-                                         "0.9"]
+    # The page uses the default levels: the nine deciles.
+    assert forecast.columns.tolist() == ["timestamp", "step", "prediction",
+                                         *(f"0.{k}" for k in range(1, 10))]
     assert forecast["timestamp"].iloc[0] == last_known + pd.Timedelta(hours=1)
     assert len(forecast) == 24
     assert ((forecast["0.1"] <= forecast["prediction"])

@@ -187,9 +187,18 @@ def test_the_median_alone_trains_with_the_absolute_error():
                                0.5 * (prediction - target).abs().mean())
 
 
-def test_point_models_have_no_quantiles_to_predict():
+def test_the_default_forecasts_the_deciles_and_predicts_their_median():
     model, X, _ = fitted()
-    with pytest.raises(ValueError, match="quantiles"):
+    assert model.quantile_levels_ == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    levels = model.predict_quantiles(X)
+    assert levels.shape == (len(X), HORIZON, 9)
+    np.testing.assert_array_equal(model.predict(X), levels[:, :, 4])
+    assert (np.diff(levels, axis=2) >= 0).all()
+
+
+def test_point_models_have_no_quantiles_to_predict():
+    model, X, _ = fitted(quantiles=None)
+    with pytest.raises(ValueError, match="quantiles=None"):
         model.predict_quantiles(X)
 
 
@@ -286,7 +295,8 @@ def test_forecast_of_a_panel_has_one_block_per_series():
     X, y = make_forecast_frame(panel, "price", HORIZON, group_column="symbol")
     model = TimeXerRegressor(**SMALL, group_column="symbol").fit(X, y)
     table = model.forecast(panel)
-    assert table.columns.tolist() == ["symbol", "timestamp", "step", "prediction"]
+    assert table.columns.tolist() == ["symbol", "timestamp", "step", "prediction",
+                                      *(f"0.{k}" for k in range(1, 10))]
     assert table["symbol"].tolist() == ["b"] * 3 + ["a"] * 3 + ["c"] * 3
     last = panel.groupby("symbol", sort=False).apply(lambda f: f.index[-1])
     for symbol, block in table.groupby("symbol", sort=False):
