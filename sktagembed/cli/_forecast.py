@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..forecasting._forecast_frame import make_forecast_frame
+from ..forecasting._losses import DECILES
 from ..model_selection import ContextTimeSeriesSplit
 from ._common import UserError, load_plotting, read_table, save_figure
 from ._progress import EpochProgressBar
@@ -46,7 +47,11 @@ def read_tags(path: Path | None, columns: list[str]) -> pd.DataFrame | None:
 
 
 def parse_levels(text: str | None) -> list[float] | None:
-    if not text:
+    """The levels of ``--quantiles``: the nine deciles when it is not given,
+    None (a point forecast) for ``none``."""
+    if text is None:
+        return list(DECILES)
+    if text.strip().lower() == "none":
         return None
     try:
         levels = [float(part) for part in text.split(",") if part.strip()]
@@ -136,7 +141,8 @@ def run_forecast(args: argparse.Namespace) -> int:
         test = np.flatnonzero((pos >= n_train) & (pos + args.horizon < history))
         pred = model.predict(X)[test]
         score = errors(np.asarray(y, dtype=float)[test], pred, scale)
-        print(f"{target}: backtest on {len(test)} forecasts of {args.horizon} "
+        what = "median forecasts" if levels is not None else "forecasts"
+        print(f"{target}: backtest on {len(test)} {what} of {args.horizon} "
               f"steps after training on {train_rows}, tags "
               f"{model._tag_method() or 'none'}: MSE {score['MSE']:.4g}  "
               f"MAE {score['MAE']:.4g} (data units); scaled MSE "
@@ -337,7 +343,7 @@ def run_compare(args: argparse.Namespace) -> int:
     hidden = ", its own past hidden" if args.target_history == "hide" else ""
     say(f"Comparing {len(methods)} configurations x {args.folds} folds on "
         f"{source}: {len(X)} rows, target {target}{hidden}, horizon "
-        f"{args.horizon}")
+        f"{args.horizon}; scored by the MSE of the median forecast")
     seeds = [args.seed + k for k in range(args.seeds)]
     rows, last_fold = [], {}
     progress = tqdm(total=len(methods) * len(splits) * len(seeds),

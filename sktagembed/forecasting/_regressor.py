@@ -40,6 +40,7 @@ from .._utils.persistence import PersistenceMixin
 from .._utils.torch_utils import (
     autocast,
     resolve_device,
+    resolve_precision,
     seeded_torch,
     torch_seed_from,
 )
@@ -67,7 +68,7 @@ from ._long_format import (
     long_table_for,
     warn_idle_long_parameters,
 )
-from ._losses import ForecastLoss, quantile_levels
+from ._losses import DECILES, ForecastLoss, quantile_levels
 from ._series import SeriesIndex
 from ._tag_tables import SeriesTagTable, as_tensor
 from ._targets import (
@@ -223,10 +224,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X`` (read over the look-back, as in the paper).
         ``"auto"``: when ``X`` has a DatetimeIndex; ``True`` requires one.
-    quantiles : list of float, default=None
+    quantiles : sequence of float or None, default=(0.1, 0.2, ..., 0.9)
         Quantile levels in (0, 1) to forecast, trained with the pinball loss;
-        they never cross. ``predict`` returns the median (level 0.5, added if
-        absent); None gives point forecasts trained with the squared error.
+        they never cross. The default is the nine deciles. ``predict``
+        returns the median (level 0.5, added if absent). None gives point
+        forecasts trained with the squared error.
     target_scaling : {"auto", "window", "series"}, default="auto"
         How forecasts return to the units of ``y``. ``"window"``: with the
         endogenous window's mean and standard deviation (TimeXer's instance
@@ -292,11 +294,15 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         guide's "Training" for why that is the default).
     device : str, default="auto"
         ``"auto"`` trains on CUDA when available.
-    precision : {"float32", "bfloat16"}, default="float32"
+    precision : {"float32", "bfloat16", "auto"}, default="float32"
         ``"bfloat16"`` runs forward passes under bfloat16 autocast (weights,
         optimiser state and loss stay float32): faster on GPUs and on CPUs
         with AVX-512 BF16 or AMX, slower where bfloat16 is emulated (a
         :class:`~sktagembed.exceptions.SlowBfloat16Warning` says so).
+        ``"auto"``: bfloat16 where the training device computes it natively,
+        else float32 (``precision_`` says which ran). With ``accelerate``,
+        ``"auto"`` is float32: Accelerate does not choose bfloat16 from the
+        hardware, its ``mixed_precision`` option sets it.
     compile : bool, default=False
         Train a ``torch.compile``-d model: after a compilation of tens of
         seconds, faster steps. Where compilation is unavailable, a warning
@@ -363,6 +369,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     device_ : str
         The torch device of the net (``"cpu"`` after loading a GPU-trained
         model on a machine without CUDA).
+    precision_ : {"float32", "bfloat16"}
+        The precision of training and prediction (``precision`` resolved).
     fitted_versions_ : dict of str to str
         Versions of sktagembed, torch, scikit-learn and skorch at fit time.
         Unpickling under another sktagembed version warns with
@@ -406,7 +414,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         "tag_options": [NONE, InstanceOf(Mapping, "a dict of tag-method options")],
         "tag_combine": [Options(*TAG_COMBINES)],
         "calendar": [Options("auto", False, True)],
-        "quantiles": [NONE, Satisfies(_are_levels, "a list of levels in (0, 1)")],
+        "quantiles": [NONE, Satisfies(_are_levels, "a sequence of levels in "
+                                                    "(0, 1)")],
         "target_scaling": [Options(*TARGET_SCALINGS)],
         "d_model": [POSITIVE_INT],
         "n_heads": [POSITIVE_INT],
@@ -441,7 +450,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         tag_options=None,
         tag_combine="add",
         calendar="auto",
-        quantiles=None,
+        quantiles=DECILES,
         target_scaling="auto",
         d_model=128,
         n_heads=8,
@@ -558,9 +567,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         # that raises or is interrupted leaves the estimator as it was.
         feature_names = FeatureNameRecorder().record(X)
         prepared = self._prepare(X, y, groups, sample_weight)
-        module, net, device = self._train(prepared)
+        module, net, device, precision = self._train(prepared)
         feature_names.apply_to(self)
         self._record(prepared, module, net, device)
+        self.precision_ = precision
         self._long_table = long_table
         return self
 
@@ -628,11 +638,14 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _train(self, prepared: _TrainingData):
         """Build the module and train it on ``prepared``'s windows; the
-        module, the net and the device."""
+        module, the net, the device and the precision."""
         layout, data, horizon = prepared.layout, prepared.data, prepared.horizon
         levels, series_table = prepared.levels, prepared.series_table
         net_class, net_options = self._net_class()
         device = net_options.pop("device")
+        # Under Accelerate its own mixed_precision option rules, not ours.
+        precision = ("float32" if self.accelerate is not False
+                     else resolve_precision(self.precision, device))
         rng = check_random_state(self.random_state)
         seed = torch_seed_from(rng)
         with seeded_torch(seed, device):
@@ -670,11 +683,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 verbose=self.verbose,
                 callbacks=[*(self.callbacks or []), schedule],
                 net_class=net_class,
-                precision=self.precision,
+                precision=precision,
                 compile=self.compile,
                 **net_options,
             )
-        return module, net, device
+        return module, net, device, precision
 
     def _record(self, prepared: _TrainingData, module: TimeXer, net,
                 device: str) -> None:
@@ -723,7 +736,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"d_model={self.d_model} must be divisible by "
                 f"n_heads={self.n_heads}."
             )
-        if self.accelerate is not False and self.precision != "float32":
+        if self.accelerate is not False and self.precision == "bfloat16":
             raise InputValueError(
                 "With accelerate, set the precision through Accelerate: "
                 "accelerate={'mixed_precision': 'bf16'}, precision='float32'."
@@ -885,8 +898,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if self.quantile_levels_ is None:
             raise InputValueError(
-                "predict_quantiles needs a model fitted with quantiles=[...]; "
-                "this one gives point forecasts (predict)."
+                "predict_quantiles needs a model fitted with quantile levels; "
+                "this one, fitted with quantiles=None, gives point forecasts "
+                "(predict)."
             )
         X, groups, back = self._long_rows(X, groups)
         return self._user_levels(self._forecast_rows(X, groups))[back]
@@ -947,8 +961,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         ...                          n_heads=2, d_ff=32, max_epochs=1,
         ...                          random_state=0).fit(df)
         >>> forecast = model.forecast(df, future=future)
-        >>> forecast.columns.tolist(), len(forecast)
-        (['unique_id', 'ds', 'prediction'], 8)
+        >>> forecast.columns.tolist()[:4], len(forecast)
+        (['unique_id', 'ds', 'prediction', '0.1'], 8)
         >>> str(forecast["ds"].iloc[0])
         '2024-01-03 12:00:00'
         """
@@ -1185,7 +1199,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         module = self._module_for(layout, known, data).eval()
         n_levels = len(self._levels) if self.quantile_levels_ is not None else 1
         out = np.empty((len(rows), self.n_outputs_, n_levels))
-        with torch.no_grad(), autocast(device, self.precision):
+        # A model pickled before precision_ existed ran self.precision.
+        precision = getattr(self, "precision_", self.precision)
+        with torch.no_grad(), autocast(device, precision):
             for start in range(0, len(rows), PREDICT_BATCH):
                 items = torch.arange(start, min(start + PREDICT_BATCH, len(rows)))
                 batch, _ = dataset.batch(items)

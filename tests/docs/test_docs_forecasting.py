@@ -24,8 +24,9 @@ def test_forecasting_page_runs_and_keeps_its_promises(page):
     namespace, tmp_path = page
     df, forecast = namespace["df"], namespace["forecast"]
     last_known = df["price"].last_valid_index()
-    assert forecast.columns.tolist() == ["timestamp", "step", "prediction", "0.1",
-                                         "0.9"]
+    # The page uses the default levels: the nine deciles.
+    assert forecast.columns.tolist() == ["timestamp", "step", "prediction",
+                                         *(f"0.{k}" for k in range(1, 10))]
     assert forecast["timestamp"].iloc[0] == last_known + pd.Timedelta(hours=1)
     assert len(forecast) == 24
     assert ((forecast["0.1"] <= forecast["prediction"])
@@ -38,7 +39,8 @@ def test_forecasting_page_runs_and_keeps_its_promises(page):
 def test_the_long_panel_recipe_forecasts_each_series_after_its_history(page):
     namespace, tmp_path = page
     history, forecast = namespace["history"], namespace["panel_forecast"]
-    assert forecast.columns.tolist() == ["unique_id", "ds", "prediction"]
+    assert forecast.columns.tolist() == ["unique_id", "ds", "prediction",
+                                         *(f"0.{k}" for k in range(1, 10))]
     assert forecast["unique_id"].tolist() == [
         zone for zone in ["north", "south", "west"] for _ in range(24)]
     last = history["ds"].max()
