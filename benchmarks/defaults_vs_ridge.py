@@ -18,7 +18,9 @@ with each market's mean ratio over them and the number of spans on which
 TimeXer beats the ridge (``--offset 2000 4000 ... 20000`` with ``--seeds 0``
 spans the two years before the test rows). ``--set KEY=VALUE`` changes a
 parameter from its default (``--set linear_skip=False`` is the model before
-the linear skip; ``--set quantiles=[0.1,0.5,0.9]`` scores the median).
+the linear skip; ``--set quantiles=None`` the point model trained on the
+squared error, the earlier default; with quantiles, the default
+nine deciles or others, the median is scored).
 
 Run: ``python benchmarks/defaults_vs_ridge.py [--market NP PJM] [--seeds 0 1 2]
 [--threads 2] [--offset 0 ...] [--set KEY=VALUE ...]``

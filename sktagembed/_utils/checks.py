@@ -32,7 +32,7 @@ from .params import (
     is_default,
     warn_ignored,
 )
-from .torch_utils import PRECISIONS, is_device
+from .torch_utils import PRECISION_OPTIONS, is_device
 
 #: Options of training that act only while training runs.
 _TRAINING_OPTIONS = ("lr", "lr_schedule", "batch_size", "weight_decay",
@@ -119,7 +119,7 @@ TRAINING_PARAMETERS: dict[str, list[Constraint]] = {
     "patience": [NONNEGATIVE_INT],
     "device": [Satisfies(is_device, "'auto', 'cpu', 'cuda', 'cuda:N' or a "
                                     "torch.device")],
-    "precision": [Options(*PRECISIONS)],
+    "precision": [Options(*PRECISION_OPTIONS)],
     "compile": [BOOLEAN],
     "random_state": [NONE, Interval("int", 0, 2**32 - 1),
                      InstanceOf(np.random.RandomState, "a RandomState")],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import platform
 import warnings
 from collections.abc import Iterator
 
@@ -68,6 +69,8 @@ def seeded_torch(seed: int, device: str = "cpu") -> Iterator[None]:
 
 
 PRECISIONS = ("float32", "bfloat16")
+#: What the estimators' ``precision`` accepts: a precision, or ``"auto"``.
+PRECISION_OPTIONS = ("auto", *PRECISIONS)
 
 
 def autocast(device: str | torch.device, precision: str):
@@ -79,19 +82,54 @@ def autocast(device: str | torch.device, precision: str):
 
 
 def has_fast_bfloat16(device: str | torch.device) -> bool:
-    """Whether ``device`` computes bfloat16 matrix products natively (a GPU
-    with bfloat16 support, a CPU with AVX-512 BF16 or AMX)."""
+    """Whether ``device`` computes bfloat16 matrix products natively (a CUDA
+    GPU of compute capability 8 or later, a ROCm GPU, an x86 CPU with
+    AVX-512 BF16 or AMX, another CPU that oneDNN runs bfloat16 on)."""
     device = torch.device(device)
     if device.type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        if not torch.cuda.is_available():
+            return False
+        if torch.version.hip:
+            return True
+        # Earlier GPUs have no bfloat16 tensor cores; torch's
+        # is_bf16_supported() counts their emulation as support.
+        return torch.cuda.get_device_capability(device)[0] >= 8
+    if device.type != "cpu":  # unknown here: "auto" stays float32
+        return False
+    avx512_bf16 = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    if _is_x86() and avx512_bf16 is not None and amx is not None:
+        # oneDNN's own check also accepts plain AVX-512, where it emulates
+        # bfloat16 at a fraction of the float32 speed.
+        return bool(avx512_bf16() or amx())
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a torch build without oneDNN
         return False
 
 
+def _is_x86() -> bool:
+    return platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+
+
+def resolve_precision(precision: str, device: str | torch.device) -> str:
+    """Turn ``precision="auto"`` into ``"bfloat16"`` where ``device``
+    computes bfloat16 matrix products natively, else ``"float32"``.
+
+    ``"auto"`` never picks the emulated bfloat16 path; an explicit precision
+    is returned as it is.
+    """
+    if precision == "auto":
+        return "bfloat16" if has_fast_bfloat16(device) else "float32"
+    if precision not in PRECISIONS:
+        listed = ", ".join(map(repr, PRECISION_OPTIONS))
+        raise InputValueError(f"precision={precision!r} is not one of {listed}.")
+    return precision
+
+
 def warn_if_slow_bfloat16(device: str, precision: str) -> None:
-    if precision == "bfloat16" and not has_fast_bfloat16(device):
+    if (precision == "bfloat16" and torch.device(device).type in ("cpu", "cuda")
+            and not has_fast_bfloat16(device)):
         warnings.warn(
             f"precision='bfloat16' on {device!r}, which has no native bfloat16 "
             "matrix products (on a CPU they need AVX-512 BF16 or AMX): training "

@@ -18,12 +18,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..forecasting._forecast_frame import make_forecast_frame
+from ..forecasting._losses import DECILES
 from ..model_selection import ContextTimeSeriesSplit
 from ._common import UserError, load_plotting, read_table, save_figure
 from ._progress import EpochProgressBar
 from ._series import (
     Series,
     in_time_order,
+    note,
     parse_list,
     read_series,
     regular_steps,
@@ -45,7 +47,11 @@ def read_tags(path: Path | None, columns: list[str]) -> pd.DataFrame | None:
 
 
 def parse_levels(text: str | None) -> list[float] | None:
-    if not text:
+    """The levels of ``--quantiles``: the nine deciles when it is not given,
+    None (a point forecast) for ``none``."""
+    if text is None:
+        return list(DECILES)
+    if text.strip().lower() == "none":
         return None
     try:
         levels = [float(part) for part in text.split(",") if part.strip()]
@@ -96,9 +102,14 @@ def run_forecast(args: argparse.Namespace) -> int:
         raise UserError(f"--horizon must be at least 1, got {args.horizon}")
     series = read_series(args.file, args)
     frame, target, id_column = series.frame, series.target, series.id_column
+    given = []
     if args.future_file is not None:
-        frame = append_future_rows(series, args.future_file, args)
+        frame, given = append_future_rows(series, args.future_file, args)
     future = parse_list(args.future_covariates, frame, "future covariate")
+    if given and not future:  # the future file says which columns they are
+        future = given
+        note(f"--future-file: its columns {', '.join(given)} are the future "
+             "covariates")
     if target in future:
         raise UserError("the target cannot be a future covariate")
     tags = read_tags(args.tags_file, [c for c in frame.columns
@@ -130,7 +141,8 @@ def run_forecast(args: argparse.Namespace) -> int:
         test = np.flatnonzero((pos >= n_train) & (pos + args.horizon < history))
         pred = model.predict(X)[test]
         score = errors(np.asarray(y, dtype=float)[test], pred, scale)
-        print(f"{target}: backtest on {len(test)} forecasts of {args.horizon} "
+        what = "median forecasts" if levels is not None else "forecasts"
+        print(f"{target}: backtest on {len(test)} {what} of {args.horizon} "
               f"steps after training on {train_rows}, tags "
               f"{model._tag_method() or 'none'}: MSE {score['MSE']:.4g}  "
               f"MAE {score['MAE']:.4g} (data units); scaled MSE "
@@ -235,10 +247,11 @@ def check_future_rows(frame: pd.DataFrame, rows: pd.DataFrame, future: list[str]
             "--future-file, or leave out --future-covariates")
 
 
-def append_future_rows(series: Series, path: Path,
-                       args: argparse.Namespace) -> pd.DataFrame:
+def append_future_rows(series: Series, path: Path, args: argparse.Namespace
+                       ) -> tuple[pd.DataFrame, list[str]]:
     """The data's rows and, after them, those of ``--future-file`` (the
-    horizon's covariates, read like the data; the target left empty)."""
+    horizon's covariates, read like the data; the target left empty); and
+    the covariates the file holds."""
     frame, target = series.frame, series.target
     future = read_series(path, argparse.Namespace(
         **{**vars(args), "target": target, "max_rows": None, "freq": None}),
@@ -253,12 +266,13 @@ def append_future_rows(series: Series, path: Path,
     if isinstance(frame.index, pd.DatetimeIndex) != isinstance(
             future.index, pd.DatetimeIndex):
         raise UserError(f"{path}: the future rows need the data's time column")
+    covariates = [c for c in future.columns if c not in (target, series.id_column)]
     joined = pd.concat([frame, future.reindex(columns=frame.columns)])
     if not isinstance(joined.index, pd.DatetimeIndex):
-        return joined.reset_index(drop=True)
+        return joined.reset_index(drop=True), covariates
     joined = in_time_order(joined, series.id_column, True, csv=False,
                            quiet=True)
-    return regular_steps(joined, series.id_column, None)
+    return regular_steps(joined, series.id_column, None), covariates
 
 
 class Bundled(NamedTuple):
@@ -329,7 +343,7 @@ def run_compare(args: argparse.Namespace) -> int:
     hidden = ", its own past hidden" if args.target_history == "hide" else ""
     say(f"Comparing {len(methods)} configurations x {args.folds} folds on "
         f"{source}: {len(X)} rows, target {target}{hidden}, horizon "
-        f"{args.horizon}")
+        f"{args.horizon}; scored by the MSE of the median forecast")
     seeds = [args.seed + k for k in range(args.seeds)]
     rows, last_fold = [], {}
     progress = tqdm(total=len(methods) * len(splits) * len(seeds),

@@ -138,9 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Fit TimeXer on a table in its own units, score a backtest on the "
             "held-out tail, and write the forecast of the steps after the last "
-            "known target (with an interval when --quantiles are given) and a "
-            "plot. Rows after the last known target may hold the future "
-            "covariates of the horizon."
+            "known target (the median and, by default, the nine deciles, "
+            "which draw a 10-90% interval) and a plot. Rows after the last "
+            "known target may hold the future covariates of the horizon."
         ),
     )
     forecast.add_argument("file", type=Path, help="time series table")
@@ -152,10 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
                                "last known target, or in --future-file)")
     forecast.add_argument("--future-file", type=Path, default=None,
                           help="table of the horizon's rows: the time column "
-                               "and the future covariates, read like FILE")
+                               "and the future covariates, read like FILE; "
+                               "without --future-covariates, its columns are "
+                               "the future covariates")
     forecast.add_argument("--quantiles", default=None,
                           help="comma-separated quantile levels, e.g. "
-                               "0.1,0.5,0.9 (default: point forecasts)")
+                               "0.05,0.5,0.95, or 'none' for a point forecast "
+                               "trained on the squared error (default: the "
+                               "nine deciles 0.1,...,0.9)")
     forecast.add_argument("-o", "--output", type=Path, default=None,
                           help="forecast table (.csv; default: OUT/forecast.csv)")
     forecast.add_argument("--tags-file", type=Path, default=None,

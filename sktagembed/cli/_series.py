@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..forecasting._long_format import irregular_step
 from ..forecasting._time_index import _infer_frequency, fill_time_gaps
 from ._common import UserError, read_table
 from ._table_stream import data_file_format
@@ -353,12 +354,11 @@ def regular_steps(frame: pd.DataFrame, id_column: str | None,
 
 def check_steps(index: pd.DatetimeIndex, series: object) -> None:
     """A series whose step changes is an error naming the first change."""
-    if len(index) < 3 or _infer_frequency(index) is not None:
+    found = irregular_step(index.to_numpy())
+    if found is None:
         return
+    first, usual = found
     steps = np.diff(index.to_numpy())
-    values, counts = np.unique(steps, return_counts=True)
-    usual = values[np.argmax(counts)]
-    first = int(np.flatnonzero(steps != usual)[0])
     name = f" of series {series!r}" if series is not None else ""
     step = pd.tseries.frequencies.to_offset(pd.Timedelta(usual)).freqstr
     raise UserError(

@@ -33,6 +33,7 @@ from .._utils.params import (
 from .._utils.persistence import PersistenceMixin
 from .._utils.torch_utils import (
     resolve_device,
+    resolve_precision,
     seeded_torch,
     torch_seed_from,
 )
@@ -147,9 +148,12 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         early stopping off.
     device : {"auto", "cpu", "cuda", ...}, default="auto"
         Torch device; ``"auto"`` uses CUDA when available.
-    precision : {"float32", "bfloat16"}, default="float32"
+    precision : {"float32", "bfloat16", "auto"}, default="float32"
         ``"bfloat16"`` runs forward passes under bfloat16 autocast (weights,
         optimiser state and loss stay float32); the output is float32.
+        ``"auto"``: bfloat16 where the device computes it natively (CUDA, a
+        CPU with AVX-512 BF16 or AMX), else float32 (``precision_`` says
+        which ran).
     compile : bool, default=False
         Train a ``torch.compile``-d module (a warning and ordinary training
         where compilation is unavailable).
@@ -174,6 +178,8 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
     device_ : str
         The torch device of the net (``"cpu"`` after loading a GPU-trained
         model on a machine without CUDA).
+    precision_ : {"float32", "bfloat16"}
+        The precision of training and transform (``precision`` resolved).
     fitted_versions_ : dict of str to str
         Versions of sktagembed, torch, scikit-learn and skorch at fit time.
         Unpickling under another sktagembed version warns with
@@ -313,6 +319,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         objective = self._resolve_objective(y, tags, weight)
         objective.weight = weight
         device = resolve_device(self.device)
+        precision = resolve_precision(self.precision, device)
         rng = check_random_state(self.random_state)
         seed = torch_seed_from(rng)
         with seeded_torch(seed, device):
@@ -331,7 +338,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
                 random_state=rng,
                 verbose=self.verbose,
                 callbacks=self.callbacks,
-                precision=self.precision,
+                precision=precision,
                 compile=self.compile,
             )
         embeddings = single_tag_table(net.module_.embedding, schema.tag_names_,
@@ -342,6 +349,7 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         feature_names.apply_to(self)
         self.objective_ = objective.name
         self.device_ = device
+        self.precision_ = precision
         self.net_ = net
         self.embeddings_ = embeddings
         self._record_fitted_versions()
@@ -459,8 +467,10 @@ class TagEmbeddingTransformer(PersistenceMixin, TransformerMixin, BaseEstimator)
         check_feature_names(self, X)
         tags = self.schema_.transform(X)
         device = self.net_.device
+        # A model pickled before precision_ existed ran self.precision.
+        precision = getattr(self, "precision_", self.precision)
         return embed_in_chunks(self.net_.module_, tags, device, TRANSFORM_CHUNK_ROWS,
-                               self.precision)
+                               precision)
 
     def export_embeddings(self, path) -> Path:
         """Write the learned tag table to a file that loads without pickle.

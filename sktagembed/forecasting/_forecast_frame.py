@@ -166,7 +166,8 @@ def check_forecast_rows(data: np.ndarray, series, origins: np.ndarray, layout,
                         horizon: int, index: pd.Index) -> None:
     """Every series needs an origin (a row with a known endogenous value) and,
     with known-future covariates, the ``horizon`` rows after it with every
-    covariate; an error names the series, the column and the timestamps."""
+    covariate the series has (one missing in all of its rows is left to the
+    model's mask); an error names the series, the column and the timestamps."""
     empty = np.flatnonzero(origins < 0)
     if len(empty):
         names = [str(series.labels[i]) for i in empty[:10]]
@@ -187,8 +188,14 @@ def check_forecast_rows(data: np.ndarray, series, origins: np.ndarray, layout,
             f"{layout.future}."
         )
     after = position[:, None] + np.arange(1, horizon + 1)  # (n_series, horizon)
-    block = series.sorted(data)[:, layout.positions("future")][after]
-    holes = ~np.isfinite(block)
+    known = np.isfinite(series.sorted(data)[:, layout.positions("future")])
+    holes = ~known[after]
+    # A series that never has a covariate (a panel joined from sources with
+    # different columns) forecasts with it masked, as it was trained.
+    counts = np.vstack([np.zeros((1, known.shape[1]), dtype=np.intp),
+                        np.cumsum(known, axis=0)])
+    absent = counts[series.stop[origins]] == counts[series.start[origins]]
+    holes &= ~absent[:, None, :]
     if holes.any():
         code, _, column = np.argwhere(holes)[0]
         rows = series.order[after[code]] if series.order is not None else after[code]

@@ -47,6 +47,10 @@ class ForecastLoss(nn.Module):
         return (loss * weight).sum() / torch.where(total > 0, total, 1.0)
 
 
+#: The default quantile levels of the forecaster: the nine deciles.
+DECILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
 def quantile_levels(quantiles) -> list[float]:
     """The model's quantile levels: the user's, sorted, with the median."""
     if quantiles is None:

@@ -40,6 +40,7 @@ from .._utils.persistence import PersistenceMixin
 from .._utils.torch_utils import (
     autocast,
     resolve_device,
+    resolve_precision,
     seeded_torch,
     torch_seed_from,
 )
@@ -56,7 +57,13 @@ from ._layout import (
     column_names,
     resolve_group_column,
 )
-from ._losses import ForecastLoss, quantile_levels
+from ._long_format import (
+    check_horizon,
+    forecast_long,
+    long_table_for,
+    warn_idle_long_parameters,
+)
+from ._losses import DECILES, ForecastLoss, quantile_levels
 from ._series import SeriesIndex
 from ._tag_embedding import TagEmbeddingSpec, is_transformer, unwrap
 from ._tag_tables import SeriesTagTable, as_tensor
@@ -137,7 +144,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     a series never seen in training, with known tags, gets a forecast.
 
     Panels of many series (rows interleaved) are given with ``groups`` or
-    ``group_column``; windows never cross a series. NaN in ``X`` is a missing
+    ``group_column``; windows never cross a series. A long table (one row
+    per series and time step: ``unique_id``, ``ds``, ``y`` and covariates,
+    as Nixtla's libraries hold panels) is read by ``fit(X)`` without ``y``,
+    given ``horizon``; ``forecast(X, future=...)`` then takes the horizon's
+    known-future covariates as a table of their own. NaN in ``X`` is a missing
     value, masked inside the model; NaN in ``y`` marks a context row, read for
     its covariates but never trained on. Windows are never materialised: the
     data is held once (on the GPU when training there) and each batch gathers
@@ -157,6 +168,19 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         One endogenous series with exogenous ones, or every column endogenous.
     group_column : str, default=None
         Column of ``X`` holding series ids; not a feature.
+    horizon : int, default=None
+        Steps to forecast. Needed by ``fit(X)`` on a long table, whose
+        targets it makes; with ``y``, None reads it from ``y``'s width.
+    id_column : str or None, default="unique_id"
+        Series-id column of a long table (None: a table of one series).
+    time_column : str, default="ds"
+        Time column of a long table: dates, or integer steps. Each series is
+        sorted by it and must advance one regular step per row; it is the
+        time, not a feature (dates give the calendar tokens).
+    target : str, default="y"
+        Column of a long table to forecast. ``id_column``, ``time_column``
+        and ``target`` are read by ``fit(X)`` without ``y`` only; with
+        ``y`` the table is wide, and a value other than the default warns.
     future_covariates : list of str, default=None
         Columns known over the horizon (day-ahead forecasts, calendar,
         planned events), each a variate token read over the look-back and the
@@ -203,10 +227,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X`` (read over the look-back, as in the paper).
         ``"auto"``: when ``X`` has a DatetimeIndex; ``True`` requires one.
-    quantiles : list of float, default=None
+    quantiles : sequence of float or None, default=(0.1, 0.2, ..., 0.9)
         Quantile levels in (0, 1) to forecast, trained with the pinball loss;
-        they never cross. ``predict`` returns the median (level 0.5, added if
-        absent); None gives point forecasts trained with the squared error.
+        they never cross. The default is the nine deciles. ``predict``
+        returns the median (level 0.5, added if absent). None gives point
+        forecasts trained with the squared error.
     target_scaling : {"auto", "window", "series"}, default="auto"
         How forecasts return to the units of ``y``. ``"window"``: with the
         endogenous window's mean and standard deviation (TimeXer's instance
@@ -272,11 +297,15 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         guide's "Training" for why that is the default).
     device : str, default="auto"
         ``"auto"`` trains on CUDA when available.
-    precision : {"float32", "bfloat16"}, default="float32"
+    precision : {"float32", "bfloat16", "auto"}, default="float32"
         ``"bfloat16"`` runs forward passes under bfloat16 autocast (weights,
         optimiser state and loss stay float32): faster on GPUs and on CPUs
         with AVX-512 BF16 or AMX, slower where bfloat16 is emulated (a
         :class:`~sktagembed.exceptions.SlowBfloat16Warning` says so).
+        ``"auto"``: bfloat16 where the training device computes it natively,
+        else float32 (``precision_`` says which ran). With ``accelerate``,
+        ``"auto"`` is float32: Accelerate does not choose bfloat16 from the
+        hardware, its ``mixed_precision`` option sets it.
     compile : bool, default=False
         Train a ``torch.compile``-d model: after a compilation of tens of
         seconds, faster steps. Where compilation is unavailable, a warning
@@ -343,6 +372,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
     device_ : str
         The torch device of the net (``"cpu"`` after loading a GPU-trained
         model on a machine without CUDA).
+    precision_ : {"float32", "bfloat16"}
+        The precision of training and prediction (``precision`` resolved).
     fitted_versions_ : dict of str to str
         Versions of sktagembed, torch, scikit-learn and skorch at fit time.
         Unpickling under another sktagembed version warns with
@@ -384,6 +415,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         "endogenous": [NONE, Satisfies(_is_column, "a column name or position")],
         "mode": [Options(*MODES)],
         "group_column": [NONE, Satisfies(_is_column, "a column name")],
+        "horizon": [NONE, POSITIVE_INT],
+        "id_column": [NONE, InstanceOf(str, "a column name")],
+        "time_column": [InstanceOf(str, "a column name")],
+        "target": [InstanceOf(str, "a column name")],
         "future_covariates": [NONE, Satisfies(_is_column, "a column name"),
                               Satisfies(_are_columns, "a list of column names")],
         "feature_tags": [NONE, InstanceOf(pd.DataFrame, "a DataFrame indexed "
@@ -395,7 +430,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                                     "(fitted or not, or in a FrozenEstimator)")],
         "tag_combine": [Options(*TAG_COMBINES)],
         "calendar": [Options("auto", False, True)],
-        "quantiles": [NONE, Satisfies(_are_levels, "a list of levels in (0, 1)")],
+        "quantiles": [NONE, Satisfies(_are_levels, "a sequence of levels in "
+                                                    "(0, 1)")],
         "target_scaling": [Options(*TARGET_SCALINGS)],
         "d_model": [POSITIVE_INT],
         "n_heads": [POSITIVE_INT],
@@ -418,13 +454,17 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         endogenous=None,
         mode="MS",
         group_column=None,
+        horizon=None,
+        id_column="unique_id",
+        time_column="ds",
+        target="y",
         future_covariates=None,
         feature_tags=None,
         series_tags=None,
         tag_embedding="auto",
         tag_combine="add",
         calendar="auto",
-        quantiles=None,
+        quantiles=DECILES,
         target_scaling="auto",
         d_model=128,
         n_heads=8,
@@ -453,6 +493,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.endogenous = endogenous
         self.mode = mode
         self.group_column = group_column
+        self.horizon = horizon
+        self.id_column = id_column
+        self.time_column = time_column
+        self.target = target
         self.future_covariates = future_covariates
         self.feature_tags = feature_tags
         self.series_tags = series_tags
@@ -485,7 +529,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     # -- fit ------------------------------------------------------------------
 
-    def fit(self, X, y, groups=None, sample_weight=None):
+    def fit(self, X, y=None, groups=None, sample_weight=None):
         """Train TimeXer on every full window whose target is known.
 
         Parameters
@@ -493,11 +537,15 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         X : DataFrame or array of shape (n_steps, n_vars)
             Rows in time order (within each series); numeric, NaN for missing
             values, no infinity, at most 1e15 in magnitude (training runs in
-            float32).
-        y : array-like of shape (n_steps,) or (n_steps, n_outputs)
+            float32). Without ``y``: a long table, one row per series and time
+            step, in any order, with the columns ``id_column``,
+            ``time_column`` and ``target`` (the defaults ``unique_id``, ``ds``
+            and ``y``) and the covariates.
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs), optional
             Target of each row: its next ``horizon`` steps (per endogenous
             variable). NaN marks an unknown value; a row with no known value
-            is a context row, never trained on.
+            is a context row, never trained on. None reads ``X`` as a long
+            table and makes the targets from its ``target`` column.
         groups : array-like of shape (n_steps,), default=None
             Series id of each row, for panels.
         sample_weight : array-like of shape (n_steps,), default=None
@@ -510,19 +558,32 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             The fitted forecaster.
         """
         self._check_params()
+        long_table = None
+        if y is None and isinstance(X, pd.DataFrame):
+            long_table = long_table_for(self, groups)
+            n_rows = len(X)
+            X, y, groups, rows = long_table.training_data(
+                X, self.horizon, self.future_covariates)
+            if sample_weight is not None:
+                sample_weight = check_sample_weight(sample_weight, n_rows)[rows]
+        elif y is not None:
+            warn_idle_long_parameters(self)
         X = as_time_table(X)
         if y is None:
             raise InputValueError(
                 "TimeXerRegressor requires y to be passed, but the target y is "
-                "None."
+                "None; without y, X must be a long table (a DataFrame with the "
+                "columns id_column, time_column and target)."
             )
         # Everything is built in locals and assigned at the end, so a fit
         # that raises or is interrupted leaves the estimator as it was.
         feature_names = FeatureNameRecorder().record(X)
         prepared = self._prepare(X, y, groups, sample_weight)
-        module, net, device = self._train(prepared)
+        module, net, device, precision = self._train(prepared)
         feature_names.apply_to(self)
         self._record(prepared, module, net, device)
+        self.precision_ = precision
+        self._long_table = long_table
         return self
 
     def _prepare(self, X, y, groups, sample_weight) -> _TrainingData:
@@ -562,6 +623,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"n_samples={n_rows}); give more rows or a shorter lookback."
             )
         train_ends, valid_ends = series.split_last(ends, self.validation_fraction)
+        check_horizon(self.horizon, target.shape[1] // n_endogenous)
         return _TrainingData(
             tags=tags, layout=layout, data=data, series=series,
             target=target, weight=weight, series_table=series_table,
@@ -588,11 +650,14 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _train(self, prepared: _TrainingData):
         """Build the module and train it on ``prepared``'s windows; the
-        module, the net and the device."""
+        module, the net, the device and the precision."""
         layout, data, horizon = prepared.layout, prepared.data, prepared.horizon
         levels, series_table = prepared.levels, prepared.series_table
         net_class, net_options = self._net_class()
         device = net_options.pop("device")
+        # Under Accelerate its own mixed_precision option rules, not ours.
+        precision = ("float32" if self.accelerate is not False
+                     else resolve_precision(self.precision, device))
         rng = check_random_state(self.random_state)
         seed = torch_seed_from(rng)
         with seeded_torch(seed, device):
@@ -631,11 +696,11 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 verbose=self.verbose,
                 callbacks=[*(self.callbacks or []), schedule],
                 net_class=net_class,
-                precision=self.precision,
+                precision=precision,
                 compile=self.compile,
                 **net_options,
             )
-        return module, net, device
+        return module, net, device, precision
 
     def _record(self, prepared: _TrainingData, module: TimeXer, net,
                 device: str) -> None:
@@ -684,7 +749,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"d_model={self.d_model} must be divisible by "
                 f"n_heads={self.n_heads}."
             )
-        if self.accelerate is not False and self.precision != "float32":
+        if self.accelerate is not False and self.precision == "bfloat16":
             raise InputValueError(
                 "With accelerate, set the precision through Accelerate: "
                 "accelerate={'mixed_precision': 'bf16'}, precision='float32'."
@@ -806,16 +871,19 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
-            Rows in time order, with the columns seen in ``fit``.
+            Rows in time order, with the columns seen in ``fit``; for a model
+            fitted on a long table, a long table (rows in any order).
         groups : array-like of shape (n_steps,), default=None
             Series id of each row, for panels.
 
         Returns
         -------
         y_pred : ndarray of shape (n_steps,) or (n_steps, n_outputs)
-            The forecast of each row, in the units of ``y``.
+            The forecast of each row (in the order of ``X``), in the units of
+            ``y``.
         """
-        out = self._median(self._forecast_rows(X, groups))
+        X, groups, back = self._long_rows(X, groups)
+        out = self._median(self._forecast_rows(X, groups))[back]
         return out[:, 0] if self.n_outputs_ == 1 else out
 
     def predict_quantiles(self, X, groups=None):
@@ -824,7 +892,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
-            Rows in time order, with the columns seen in ``fit``.
+            Rows in time order, with the columns seen in ``fit``; for a model
+            fitted on a long table, a long table (rows in any order).
         groups : array-like of shape (n_steps,), default=None
             Series id of each row, for panels.
 
@@ -836,12 +905,14 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if self.quantile_levels_ is None:
             raise InputValueError(
-                "predict_quantiles needs a model fitted with quantiles=[...]; "
-                "this one gives point forecasts (predict)."
+                "predict_quantiles needs a model fitted with quantile levels; "
+                "this one, fitted with quantiles=None, gives point forecasts "
+                "(predict)."
             )
-        return self._user_levels(self._forecast_rows(X, groups))
+        X, groups, back = self._long_rows(X, groups)
+        return self._user_levels(self._forecast_rows(X, groups))[back]
 
-    def forecast(self, X, groups=None) -> pd.DataFrame:
+    def forecast(self, X, groups=None, *, future=None) -> pd.DataFrame:
         """Forecast the next ``horizon`` steps after each series' last row
         with a known target, in the units of ``y``.
 
@@ -854,9 +925,16 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
             History (and, for future covariates, the rows of the horizon).
-            A DataFrame's columns are matched by name, in any order.
+            A DataFrame's columns are matched by name, in any order. For a
+            model fitted on a long table, a long table.
         groups : array-like of shape (n_steps,), default=None
             Series id of each row, for panels.
+        future : DataFrame, default=None
+            For a model fitted on a long table: the horizon's known-future
+            covariates, one row per series and future time step, with the id
+            and time columns and every column of ``future_covariates`` (as
+            NeuralForecast's ``futr_df``); other columns are not read. None:
+            ``X`` holds those rows itself, its target left missing.
 
         Returns
         -------
@@ -865,9 +943,50 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             (panels, named by ``group_column`` or ``"series"``), ``variable``
             (mode ``"M"``), ``timestamp`` (when ``X`` has a DatetimeIndex with
             a frequency), ``step`` (1 to ``horizon``), ``prediction`` and one
-            column per quantile level (named like ``"0.1"``).
+            column per quantile level (named like ``"0.1"``). For a model
+            fitted on a long table, a long table: ``id_column`` (panels),
+            ``time_column``, ``prediction`` and the quantile columns.
+
+        Examples
+        --------
+        A long table of two series, and the horizon's known temperatures in
+        a table of their own:
+
+        >>> import numpy as np, pandas as pd
+        >>> from sktagembed import TimeXerRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> hours = pd.date_range("2024-01-01", periods=64, freq="h")
+        >>> df = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 60),
+        ...                    "ds": np.tile(hours[:60], 2),
+        ...                    "y": rng.normal(size=120),
+        ...                    "temp": rng.normal(size=120)})
+        >>> future = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 4),
+        ...                        "ds": np.tile(hours[60:], 2),
+        ...                        "temp": rng.normal(size=8)})
+        >>> model = TimeXerRegressor(lookback=16, patch_len=8, horizon=4,
+        ...                          future_covariates=["temp"], d_model=16,
+        ...                          n_heads=2, d_ff=32, max_epochs=1,
+        ...                          random_state=0).fit(df)
+        >>> forecast = model.forecast(df, future=future)
+        >>> forecast.columns.tolist()[:4], len(forecast)
+        (['unique_id', 'ds', 'prediction', '0.1'], 8)
+        >>> str(forecast["ds"].iloc[0])
+        '2024-01-03 12:00:00'
         """
         check_is_fitted(self)
+        long_table = getattr(self, "_long_table", None)
+        if long_table is not None:
+            return forecast_long(self, long_table, X, groups, future)
+        if future is not None:
+            raise InputValueError(
+                "future= takes the horizon's covariates of a long table, and "
+                "this model was fitted on a wide one (fit(X, y)): give them as "
+                "the rows after the last known target of X, the target missing."
+            )
+        return self._forecast_table(X, groups)
+
+    def _forecast_table(self, X, groups) -> pd.DataFrame:
+        """The table of :meth:`forecast` from a wide table."""
         X = as_time_table(X)
         fitted = getattr(self, "feature_names_in_", None)
         if fitted is not None and isinstance(X, pd.DataFrame) and (
@@ -920,7 +1039,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             full &= np.isfinite(target.reshape(len(full), -1)).all(axis=1)
         return np.flatnonzero(full)
 
-    def score(self, X, y, sample_weight=None, groups=None) -> float:
+    def score(self, X, y=None, sample_weight=None, groups=None) -> float:
         """R² of the forecasts of the rows with a full window and a known
         target (:meth:`scored_rows`): the first ``lookback - 1`` rows of each
         series in ``X`` serve as history only.
@@ -928,9 +1047,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
-            Rows in time order, with the columns seen in ``fit``.
-        y : array-like of shape (n_steps,) or (n_steps, n_outputs)
-            True targets.
+            Rows in time order, with the columns seen in ``fit``; for a model
+            fitted on a long table, a long table.
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs), optional
+            True targets; None for a long table (its target's next values).
         sample_weight : array-like of shape (n_steps,), default=None
             Weight of each row in the R².
         groups : array-like of shape (n_steps,), default=None
@@ -943,6 +1063,16 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         from sklearn.metrics import r2_score
 
+        long_table = getattr(self, "_long_table", None)
+        if long_table is not None and y is None:
+            n_rows = len(X) if isinstance(X, pd.DataFrame) else 0
+            X, y, groups, kept = long_table.training_data(
+                X, self.horizon_, self.future_columns_ or None)
+            if sample_weight is not None:
+                sample_weight = check_sample_weight(sample_weight, n_rows)[kept]
+        elif y is None:
+            raise InputValueError("score needs y: this model was fitted on a "
+                                  "wide table (fit(X, y)).")
         rows = self.scored_rows(X, y, groups)
         if len(rows) == 0:
             raise InputValueError(
@@ -952,7 +1082,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
         truth = np.asarray(y, dtype=np.float64)[rows]
         weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
-        return r2_score(truth, self.predict(X, groups)[rows], sample_weight=weight)
+        pred = self._median(self._forecast_rows(X, groups))[rows]
+        return r2_score(truth, pred[:, 0] if self.n_outputs_ == 1 else pred,
+                        sample_weight=weight)
 
     def tag_importance(self, X, y, groups=None, *, method="ablation",
                        n_repeats=5, random_state=None) -> pd.DataFrame:
@@ -996,6 +1128,18 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         return tag_importance(self, X, y, groups=groups, method=method,
                               n_repeats=n_repeats, random_state=random_state)
+
+    def _long_rows(self, X, groups):
+        """``(X, groups, back)``: a long table read as a wide one and where
+        its rows went (``back`` restores the order of ``X``); a wide table as
+        it is."""
+        long_table = getattr(self, "_long_table", None)
+        if long_table is None:
+            return X, groups, slice(None)
+        if groups is not None:
+            raise InputValueError("A long table names its series in its id "
+                                  "column; leave groups out.")
+        return long_table.rows(X)
 
     def _read(self, X, groups):
         """The data and series of a table to forecast from, its layout, and
@@ -1062,7 +1206,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         module = self._module_for(layout, known, data).eval()
         n_levels = len(self._levels) if self.quantile_levels_ is not None else 1
         out = np.empty((len(rows), self.n_outputs_, n_levels))
-        with torch.no_grad(), autocast(device, self.precision):
+        # A model pickled before precision_ existed ran self.precision.
+        precision = getattr(self, "precision_", self.precision)
+        with torch.no_grad(), autocast(device, precision):
             for start in range(0, len(rows), PREDICT_BATCH):
                 items = torch.arange(start, min(start + PREDICT_BATCH, len(rows)))
                 batch, _ = dataset.batch(items)

@@ -224,6 +224,12 @@ def test_future_file_gives_the_horizon_rows(tmp_path, capsys):
                         "--future-file", str(future_path)) == 0
     table = pd.read_csv(tmp_path / "out" / "forecast.csv")
     assert table["timestamp"].tolist() == future["date"].astype(str).tolist()
+    # The future file says which columns are known over the horizon.
+    (tmp_path / "out" / "forecast.csv").unlink()
+    assert run_forecast(tmp_path, path, "--future-file", str(future_path)) == 0
+    assert "its columns a are the future covariates" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "out" / "forecast.csv"), table)
 
 
 def test_a_horizon_longer_than_the_data_says_so(tmp_path, capsys):
@@ -262,6 +268,19 @@ def test_the_final_forecast_refits_on_every_row(tmp_path, capsys, monkeypatch):
     assert main([*command, "--no-refit"]) == 0
     assert fitted_rows == [94]
     assert "from the model trained on rows 1-96" in capsys.readouterr().out
+
+
+def test_forecast_gives_the_deciles_by_default_and_none_a_point(tmp_path):
+    path = write(tmp_path, series_table())
+    assert run_forecast(tmp_path, path, "--test-fraction", "0") == 0
+    table = pd.read_csv(tmp_path / "out" / "forecast.csv")
+    deciles = [f"0.{k}" for k in range(1, 10)]
+    assert table.columns.tolist() == ["timestamp", "step", "prediction", *deciles]
+    np.testing.assert_allclose(table["prediction"], table["0.5"], rtol=1e-6)
+    assert run_forecast(tmp_path, path, "--test-fraction", "0",
+                        "--quantiles", "none") == 0
+    table = pd.read_csv(tmp_path / "out" / "forecast.csv")
+    assert table.columns.tolist() == ["timestamp", "step", "prediction"]
 
 
 def test_non_negative_clips_the_forecast_and_its_interval(tmp_path):

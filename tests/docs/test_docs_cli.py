@@ -33,9 +33,12 @@ def test_cli_page_recipe_runs_and_writes_the_forecast(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run_page("cli", tmp_path)
     table = pd.read_csv(tmp_path / "sktagembed-forecast" / "forecast.csv")
-    assert table.columns.tolist() == ["timestamp", "step", "prediction"]
+    levels = [f"0.{k}" for k in range(1, 10)]
+    # The median and the nine deciles, the default, kept ordered.
+    assert table.columns.tolist() == ["timestamp", "step", "prediction", *levels]
+    assert (table[levels].diff(axis=1).iloc[:, 1:] >= 0).all().all()
     # The six hours after the last row, whatever the file's order was.
     assert table["timestamp"].tolist() == [
         str(t) for t in pd.date_range("2024-01-09 08:00", periods=6, freq="h")]
-    assert (table["prediction"] >= 0).all()
+    assert (table[["prediction", *levels]] >= 0).all().all()
     assert (tmp_path / "sktagembed-forecast" / "forecast.png").stat().st_size > 0

@@ -22,8 +22,9 @@ def forecasting(namespace, out):
     # "one 4-step forecast (the median) per row", "the 4 hours after the data"
     assert f"({len(namespace['X'])}, 4)" in out
     forecast = namespace["model"].forecast(namespace["frame"])
-    assert forecast.columns.tolist() == ["timestamp", "step", "prediction", "0.1",
-                                         "0.9"]
+    # The default levels: the nine deciles.
+    assert forecast.columns.tolist() == ["timestamp", "step", "prediction",
+                                         *(f"0.{k}" for k in range(1, 10))]
     hour = pd.Timedelta(hours=1)
     assert forecast["timestamp"].iloc[0] == namespace["frame"].index[-1] + hour
     assert str(forecast["timestamp"].iloc[-1]) in out

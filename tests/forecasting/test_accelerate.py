@@ -69,6 +69,19 @@ def test_accelerated_model_pickles_and_predicts_after_loading(tmp_path):
         "mixed_precision": "no"}
 
 
+def test_auto_precision_under_accelerate_is_float32(monkeypatch):
+    import sktagembed._utils.torch_utils
+
+    # Even where bfloat16 is native: Accelerate's mixed_precision decides.
+    monkeypatch.setattr(sktagembed._utils.torch_utils, "has_fast_bfloat16",
+                        lambda device: True)
+    X, y = series()
+    plain = TimeXerRegressor(**SMALL, accelerate=True).fit(X, y)
+    auto = TimeXerRegressor(**SMALL, accelerate=True, precision="auto").fit(X, y)
+    assert auto.precision_ == "float32" and auto.precision == "auto"
+    np.testing.assert_array_equal(auto.predict(X), plain.predict(X))
+
+
 @pytest.mark.parametrize(("options", "device", "error", "message"), [
     ("yes", "cpu", TypeError,
      "accelerate='yes' is invalid: it must be one of False, True or a dict"),

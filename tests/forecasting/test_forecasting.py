@@ -187,9 +187,18 @@ def test_the_median_alone_trains_with_the_absolute_error():
                                0.5 * (prediction - target).abs().mean())
 
 
-def test_point_models_have_no_quantiles_to_predict():
+def test_the_default_forecasts_the_deciles_and_predicts_their_median():
     model, X, _ = fitted()
-    with pytest.raises(ValueError, match="quantiles"):
+    assert model.quantile_levels_ == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    levels = model.predict_quantiles(X)
+    assert levels.shape == (len(X), HORIZON, 9)
+    np.testing.assert_array_equal(model.predict(X), levels[:, :, 4])
+    assert (np.diff(levels, axis=2) >= 0).all()
+
+
+def test_point_models_have_no_quantiles_to_predict():
+    model, X, _ = fitted(quantiles=None)
+    with pytest.raises(ValueError, match="quantiles=None"):
         model.predict_quantiles(X)
 
 
@@ -253,6 +262,30 @@ def test_forecast_names_the_series_column_and_times_of_missing_covariates():
         model.forecast(pd.concat([history, future]))
 
 
+def test_a_series_that_never_has_a_covariate_forecasts_with_it_masked():
+    # Two sources joined as one panel: "b" has no day-ahead forecast at all.
+    frames = {symbol: priced_frame(120, seed).assign(symbol=symbol)
+              for seed, symbol in enumerate(["a", "b"])}
+    frames["b"]["forecast"] = np.nan
+    panel = pd.concat(frames.values())
+    X, y = make_forecast_frame(panel, "price", HORIZON, group_column="symbol",
+                               future_covariates=["forecast"])
+    model = TimeXerRegressor(**SMALL, group_column="symbol",
+                             future_covariates=["forecast"]).fit(X, y)
+    future = {}
+    for symbol, frame in frames.items():
+        rows = frame.iloc[-HORIZON:].copy()
+        rows.index = rows.index + pd.Timedelta(hours=HORIZON)
+        rows["price"] = np.nan
+        future[symbol] = pd.concat([frame, rows])
+    table = model.forecast(future["b"])
+    assert len(table) == HORIZON and np.isfinite(table["prediction"]).all()
+    # A series that has the covariate still needs it over the horizon.
+    future["a"].iloc[-1, future["a"].columns.get_loc("forecast")] = np.nan
+    with pytest.raises(ValueError, match="Series 'a': future covariate 'forecast'"):
+        model.forecast(future["a"])
+
+
 def test_forecast_of_a_panel_has_one_block_per_series():
     frames = []
     for seed, symbol in enumerate(["b", "a", "c"]):
@@ -262,7 +295,8 @@ def test_forecast_of_a_panel_has_one_block_per_series():
     X, y = make_forecast_frame(panel, "price", HORIZON, group_column="symbol")
     model = TimeXerRegressor(**SMALL, group_column="symbol").fit(X, y)
     table = model.forecast(panel)
-    assert table.columns.tolist() == ["symbol", "timestamp", "step", "prediction"]
+    assert table.columns.tolist() == ["symbol", "timestamp", "step", "prediction",
+                                      *(f"0.{k}" for k in range(1, 10))]
     assert table["symbol"].tolist() == ["b"] * 3 + ["a"] * 3 + ["c"] * 3
     last = panel.groupby("symbol", sort=False).apply(lambda f: f.index[-1])
     for symbol, block in table.groupby("symbol", sort=False):

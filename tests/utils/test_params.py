@@ -43,6 +43,7 @@ BAD_VALUES = {
     TimeXerRegressor: {
         "lookback": 0, "patch_len": 0, "endogenous": 1.5, "mode": "S",
         "group_column": 1.5, "future_covariates": [1.5],
+        "horizon": 0, "id_column": 1.5, "time_column": None, "target": 3,
         "feature_tags": {"x0": [1]}, "series_tags": "tags.csv",
         "tag_embedding": "bogus",
         "tag_combine": "multiply", "calendar": "yes", "quantiles": [0.5, 1.0],

@@ -1,5 +1,6 @@
 """Reduced precision, compilation and the sampled reconstruction objective."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -7,10 +8,12 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from sklearn.base import clone
 
+import sktagembed._utils.torch_utils
 import sktagembed.embedding._transformer
 from sktagembed import TagEmbeddingTransformer, TimeXerRegressor
-from sktagembed._utils.torch_utils import has_fast_bfloat16
+from sktagembed._utils.torch_utils import has_fast_bfloat16, resolve_precision
 from sktagembed.exceptions import SlowBfloat16Warning
 
 SMALL = {"lookback": 8, "patch_len": 4, "d_model": 16, "n_heads": 2, "d_ff": 16,
@@ -54,10 +57,94 @@ def test_bfloat16_on_hardware_without_it_says_so():
     assert bool(slow) == (not has_fast_bfloat16("cpu"))
 
 
+@pytest.mark.parametrize(("avx512_bf16", "amx", "expected"), [
+    (True, False, True), (False, True, True), (False, False, False)])
+def test_an_x86_cpu_has_fast_bfloat16_with_avx512_bf16_or_amx(
+        monkeypatch, avx512_bf16, amx, expected):
+    # Not plain AVX-512, on which oneDNN runs bfloat16 emulated.
+    monkeypatch.setattr(sktagembed._utils.torch_utils, "_is_x86", lambda: True)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert has_fast_bfloat16("cpu") is expected
+
+
+@pytest.mark.parametrize(("major", "expected"), [(7, False), (8, True), (9, True)])
+def test_a_cuda_gpu_has_fast_bfloat16_from_compute_capability_8(
+        monkeypatch, major, expected):
+    # torch.cuda.is_bf16_supported() is true on earlier GPUs, by emulation.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.version, "hip", None)
+    monkeypatch.setattr(torch.cuda, "get_device_capability",
+                        lambda device=None: (major, 0))
+    assert has_fast_bfloat16("cuda") is expected
+    assert resolve_precision("auto", "cuda") == ("bfloat16" if expected
+                                                 else "float32")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_auto_precision_is_bfloat16_only_where_it_is_native(monkeypatch, fast):
+    monkeypatch.setattr(sktagembed._utils.torch_utils, "has_fast_bfloat16",
+                        lambda device: fast)
+    expected = "bfloat16" if fast else "float32"
+    assert resolve_precision("auto", "cpu") == expected
+    assert resolve_precision("float32", "cpu") == "float32"
+    assert resolve_precision("bfloat16", "cpu") == "bfloat16"
+
+
+@pytest.mark.filterwarnings("ignore::sktagembed.exceptions.SlowBfloat16Warning")
+@pytest.mark.parametrize("fast", [True, False])
+def test_both_estimators_record_the_precision_auto_ran(monkeypatch, fast):
+    monkeypatch.setattr(sktagembed._utils.torch_utils, "has_fast_bfloat16",
+                        lambda device: fast)
+    expected = "bfloat16" if fast else "float32"
+    X, y = series()
+    auto = TimeXerRegressor(**SMALL, precision="auto")
+    assert clone(auto).get_params()["precision"] == "auto"
+    auto.fit(X, y)
+    assert auto.precision_ == expected and auto.precision == "auto"
+    assert clone(auto).get_params()["precision"] == "auto"
+    # "auto" trains and predicts exactly as the precision it resolved to.
+    same = TimeXerRegressor(**SMALL, precision=expected).fit(X, y)
+    np.testing.assert_array_equal(auto.predict(X), same.predict(X))
+
+    tags = tag_frame()
+    params = {"method": "sum", "embedding_dim": 4, "max_epochs": 1,
+              "random_state": 0, "device": "cpu"}
+    emb = TagEmbeddingTransformer(**params, precision="auto").fit(tags)
+    assert emb.precision_ == expected
+    assert clone(emb).get_params()["precision"] == "auto"
+    np.testing.assert_array_equal(
+        emb.transform(tags),
+        TagEmbeddingTransformer(**params, precision=expected).fit(tags)
+        .transform(tags))
+
+
+@pytest.mark.filterwarnings("ignore::sktagembed.exceptions.SlowBfloat16Warning")
+def test_a_model_pickled_before_precision_was_recorded_still_predicts():
+    X, y = series()
+    tags = tag_frame()
+    models = [
+        (TimeXerRegressor(**SMALL, precision="bfloat16").fit(X, y), "predict", X),
+        (TagEmbeddingTransformer("attention", 4, max_epochs=1, random_state=0,
+                                 device="cpu", precision="bfloat16").fit(tags),
+         "transform", tags),
+    ]
+    for model, infer, data in models:
+        old = pickle.loads(pickle.dumps(model))
+        del old.precision_  # as a model fitted before the attribute existed
+        # It runs its precision parameter: bfloat16, bit for bit.
+        np.testing.assert_array_equal(getattr(old, infer)(data),
+                                      getattr(model, infer)(data))
+
+
 def test_bad_precision_and_bfloat16_with_accelerate_are_named():
     X, y = series()
-    with pytest.raises(ValueError, match="precision='half'"):
+    with pytest.raises(ValueError, match="precision='half'.*'auto'"):
         TimeXerRegressor(**SMALL, precision="half").fit(X, y)
+    with pytest.raises(ValueError, match="precision='half'.*'auto'"):
+        TagEmbeddingTransformer(precision="half").fit(tag_frame())
+    with pytest.raises(ValueError, match="precision='half' is not one of"):
+        resolve_precision("half", "cpu")
     with pytest.raises(ValueError, match="mixed_precision"):
         TimeXerRegressor(**SMALL, precision="bfloat16", accelerate=True).fit(X, y)
 
