@@ -370,6 +370,33 @@ class LongTable:
                 "steps as rows with missing values (NaN, which the model "
                 "masks), or resample the series to one regular step."
             )
+        self._check_one_step(df, order, runs, times)
+
+    def _check_one_step(self, df, order, runs, times) -> None:
+        """One model reads one time step: the series' steps agree (within
+        calendar lengths: months of 28 to 31 days are one step)."""
+        starts, stops = runs[:-1], runs[1:]
+        long_enough = stops - starts >= 2
+        if long_enough.sum() < 2:
+            return
+        first = starts[long_enough]
+        steps = (times[first + 1] - times[first]).astype(np.float64)
+        shortest, longest = int(np.argmin(steps)), int(np.argmax(steps))
+        if steps[longest] <= 1.5 * steps[shortest]:
+            return
+
+        def described(k: int) -> str:
+            row = order[first[k]]
+            step = times[first[k] + 1] - times[first[k]]
+            if np.issubdtype(times.dtype, np.datetime64):
+                step = pd.Timedelta(step)
+            return f"series {df[self.id_column].iloc[row]!r} steps by {step}"
+
+        raise InputValueError(
+            f"Column {self.time_column!r}: {described(longest)} and "
+            f"{described(shortest)}, but one model reads one time step; "
+            "resample the series to a common step, or fit one model per step."
+        )
 
     def _where(self, row) -> str:
         time = f"the time {self._time_text(row[self.time_column])}"

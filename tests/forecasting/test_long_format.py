@@ -205,6 +205,23 @@ def test_future_table_errors(fitted):
         model.forecast(df)
 
 
+def test_series_of_different_steps_are_refused_by_name():
+    hourly = pd.DataFrame({"unique_id": "a", "y": np.arange(12.0),
+                           "ds": pd.date_range("2024-01-01", periods=12, freq="h")})
+    daily = hourly.assign(unique_id="b",
+                          ds=pd.date_range("2024-01-01", periods=12, freq="D"))
+    with pytest.raises(InputValueError, match=r"series 'b' steps by 1 days "
+                       r"00:00:00 and series 'a' steps by 0 days 01:00:00, but "
+                       r"one model reads one time step"):
+        LongTable("unique_id", "ds", "y").wide(pd.concat([hourly, daily]))
+    # Months of 28 to 31 days are one step.
+    months = [pd.DataFrame({"unique_id": name, "y": np.arange(5.0),
+                            "ds": pd.date_range(start, periods=5, freq="MS")})
+              for name, start in [("jan", "2023-01-01"), ("feb", "2023-02-01")]]
+    frame, _ = LongTable("unique_id", "ds", "y").wide(pd.concat(months))
+    assert len(frame) == 10
+
+
 def test_calendar_steps_are_regular():
     months = pd.date_range("2020-01-01", periods=14, freq="MS")
     df = pd.DataFrame({"ds": months, "y": np.arange(14.0)})
