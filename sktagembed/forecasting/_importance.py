@@ -43,7 +43,7 @@ def tag_importance(model, X, y, *, groups=None, method: str = "ablation",
             "tag_importance needs a model fitted with feature_tags and a tag "
             "method; this one has no feature tags."
         )
-    rows = model.scored_rows(X, y, groups)
+    rows = model._scored_rows(X, y, groups)
     if len(rows) == 0:
         raise InputValueError("No row of X has a full window and a known target.")
     truth = check_target(y, len(X), allow_nan=True)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..exceptions import IgnoredParameterWarning, InputValueError
 from ._forecast_frame import make_forecast_frame
+from ._targets import check_sample_weight
 from ._time_index import _infer_frequency
 
 #: A column of original row numbers carried through the reshaping.
@@ -464,11 +465,65 @@ def check_horizon(horizon: int | None, fitted: int) -> None:
         )
 
 
-def forecast_long(model, table: LongTable, X, groups, future) -> pd.DataFrame:
-    """:meth:`TimeXerRegressor.forecast` of a model fitted on a long table."""
+def check_long_input(table: LongTable, X, groups) -> None:
+    """A model fitted on a long table reads long tables: ``X`` is one (a
+    DataFrame with the id and time columns), and ``groups`` is left out."""
+    keys = table._key_names()
+    if not isinstance(X, pd.DataFrame) or not set(keys) <= set(map(str, X.columns)):
+        got = (f"its columns are {list(map(str, X.columns))}"
+               if isinstance(X, pd.DataFrame) else f"got {type(X).__name__}")
+        raise InputValueError(
+            "This model was fitted on a long table (fit(X) without y): give X "
+            f"as a long table, with the columns {keys} as in fit ({got}); to "
+            "read wide tables, fit the model on one with fit(X, y)."
+        )
     if groups is not None:
         raise InputValueError("A long table names its series in its id column; "
                               "leave groups out.")
+
+
+def check_wide_input(model, X) -> None:
+    """A model fitted on a wide table is not given a long one: a DataFrame
+    with the time column of a long table, which is not a column of ``fit``
+    (or of ``feature_tags``), is an error naming the fix."""
+    column = model.time_column
+    if not isinstance(X, pd.DataFrame) or column not in set(map(str, X.columns)):
+        return
+    known = set(map(str, getattr(model, "feature_names_in_", ())))
+    if model.feature_tags is not None:
+        known |= set(map(str, model.feature_tags.index))
+    if column in known:
+        return
+    raise InputValueError(
+        f"X has the time column {column!r} of a long table, and this model was "
+        "fitted on a wide table (fit(X, y)): fit it on the long table with "
+        "fit(X) without y (given horizon), or give X in the wide form of fit "
+        f"(make_forecast_frame(df.set_index({column!r}), ...))."
+    )
+
+
+def long_scoring_data(model, table: LongTable, X, y, groups, sample_weight,
+                      method: str):
+    """``(X, y, groups, sample_weight, rows)`` of a long table to score: the
+    wide table with its targets, as ``fit`` reads it, and each of its rows'
+    position in ``X``."""
+    check_long_input(table, X, groups)
+    if y is not None:
+        raise InputValueError(
+            f"{method} of a model fitted on a long table reads the targets from "
+            f"its column {table.target!r} (target); leave y out."
+        )
+    n_rows = len(X)
+    X, y, groups, rows = table.training_data(X, model.horizon_,
+                                             model.future_columns_ or None)
+    if sample_weight is not None:
+        sample_weight = check_sample_weight(sample_weight, n_rows)[rows]
+    return X, y, groups, sample_weight, rows
+
+
+def forecast_long(model, table: LongTable, X, groups, future) -> pd.DataFrame:
+    """:meth:`TimeXerRegressor.forecast` of a model fitted on a long table."""
+    check_long_input(table, X, groups)
     wide, ids = table.forecast_input(X, future, model.future_columns_,
                                      model.horizon_)
     out = table.forecast_frame(model._forecast_table(wide, ids), wide, ids)

@@ -59,7 +59,10 @@ from ._layout import (
 )
 from ._long_format import (
     check_horizon,
+    check_long_input,
+    check_wide_input,
     forecast_long,
+    long_scoring_data,
     long_table_for,
     warn_idle_long_parameters,
 )
@@ -977,6 +980,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         long_table = getattr(self, "_long_table", None)
         if long_table is not None:
             return forecast_long(self, long_table, X, groups, future)
+        check_wide_input(self, X)
         if future is not None:
             raise InputValueError(
                 "future= takes the horizon's covariates of a long table, and "
@@ -1016,20 +1020,33 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         ``lookback`` rows of their series up to them) and, when ``y`` is
         given, a known target.
 
+        For a model fitted on a long table, ``X`` is a long table and the
+        target is its target column's next ``horizon`` values: the rows
+        counted have a full window and those values known.
+
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
-            Rows in time order, with the columns seen in ``fit``.
+            Rows in time order, with the columns seen in ``fit``; for a model
+            fitted on a long table, a long table (rows in any order).
         y : array-like of shape (n_steps,) or (n_steps, n_outputs), optional
-            Targets; rows whose target is unknown (NaN) are left out.
+            Targets; rows whose target is unknown (NaN) are left out. None
+            for a long table.
         groups : array-like of shape (n_steps,), default=None
             Series id of each row, for panels.
 
         Returns
         -------
         rows : ndarray of int
-            Positions of the scored rows in ``X``.
+            Positions of the scored rows in ``X``, in increasing order.
         """
+        X, y, groups, _, rows = self._scoring_data(X, y, groups, None,
+                                                   "scored_rows")
+        scored = self._scored_rows(X, y, groups)
+        return scored if rows is None else np.sort(rows[scored])
+
+    def _scored_rows(self, X, y, groups) -> np.ndarray:
+        """:meth:`scored_rows` of a wide table."""
         check_is_fitted(self)
         _, series, _, _ = self._read(as_time_table(X), groups)
         full = np.zeros(len(series.position), dtype=bool)
@@ -1063,17 +1080,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         from sklearn.metrics import r2_score
 
-        long_table = getattr(self, "_long_table", None)
-        if long_table is not None and y is None:
-            n_rows = len(X) if isinstance(X, pd.DataFrame) else 0
-            X, y, groups, kept = long_table.training_data(
-                X, self.horizon_, self.future_columns_ or None)
-            if sample_weight is not None:
-                sample_weight = check_sample_weight(sample_weight, n_rows)[kept]
-        elif y is None:
-            raise InputValueError("score needs y: this model was fitted on a "
-                                  "wide table (fit(X, y)).")
-        rows = self.scored_rows(X, y, groups)
+        X, y, groups, sample_weight, _ = self._scoring_data(
+            X, y, groups, sample_weight, "score")
+        rows = self._scored_rows(X, y, groups)
         if len(rows) == 0:
             raise InputValueError(
                 f"No row of X has a full window of lookback={self.lookback} rows "
@@ -1086,7 +1095,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         return r2_score(truth, pred[:, 0] if self.n_outputs_ == 1 else pred,
                         sample_weight=weight)
 
-    def tag_importance(self, X, y, groups=None, *, method="ablation",
+    def tag_importance(self, X, y=None, groups=None, *, method="ablation",
                        n_repeats=5, random_state=None) -> pd.DataFrame:
         """Score each feature tag by what the forecasts lose without it.
 
@@ -1103,9 +1112,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or array of shape (n_steps, n_vars)
-            Rows to score (held-out rows, with the history before them).
-        y : array-like of shape (n_steps,) or (n_steps, n_outputs)
-            True targets.
+            Rows to score (held-out rows, with the history before them); for
+            a model fitted on a long table, a long table.
+        y : array-like of shape (n_steps,) or (n_steps, n_outputs), optional
+            True targets; None for a long table (its target's next values).
         groups : array-like of shape (n_steps,), default=None
             Series id of each row, for panels.
         method : {"ablation", "permutation"}, default="ablation"
@@ -1125,7 +1135,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         from ._importance import tag_importance
 
-        check_is_fitted(self)
+        X, y, groups, _, _ = self._scoring_data(X, y, groups, None,
+                                                "tag_importance")
         return tag_importance(self, X, y, groups=groups, method=method,
                               n_repeats=n_repeats, random_state=random_state)
 
@@ -1135,11 +1146,26 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         it is."""
         long_table = getattr(self, "_long_table", None)
         if long_table is None:
+            check_wide_input(self, X)
             return X, groups, slice(None)
-        if groups is not None:
-            raise InputValueError("A long table names its series in its id "
-                                  "column; leave groups out.")
+        check_long_input(long_table, X, groups)
         return long_table.rows(X)
+
+    def _scoring_data(self, X, y, groups, sample_weight, method: str):
+        """``(X, y, groups, sample_weight, rows)`` to score: a long table read
+        as a wide one with its targets, and each wide row's position in
+        ``X``; a wide table as it is (``rows`` None), ``y`` required by
+        ``method`` unless it is :meth:`scored_rows`."""
+        check_is_fitted(self)
+        long_table = getattr(self, "_long_table", None)
+        if long_table is not None:
+            return long_scoring_data(self, long_table, X, y, groups,
+                                     sample_weight, method)
+        check_wide_input(self, X)
+        if y is None and method != "scored_rows":
+            raise InputValueError(f"{method} needs y: this model was fitted on "
+                                  "a wide table (fit(X, y)).")
+        return X, y, groups, sample_weight, None
 
     def _read(self, X, groups):
         """The data and series of a table to forecast from, its layout, and

@@ -242,3 +242,79 @@ def test_tags_meet_a_long_table_by_column_name_and_series_id():
     forecast = model.forecast(df, future=future)
     assert forecast["unique_id"].unique().tolist() == IDS
     assert np.isfinite(forecast["prediction"]).all()
+
+
+FEATURE_TAGS = pd.DataFrame({"weather": [True, False], "grid": [False, True]},
+                            index=["temp_fc", "load"])
+
+
+@pytest.fixture(scope="module")
+def long_and_wide():
+    """One tagged model fitted on the long table, one on its wide form, with
+    the same random_state; the wide form's X and y."""
+    df, _ = long_panel()
+    params = {"future_covariates": ["temp_fc"], "feature_tags": FEATURE_TAGS,
+              **SMALL}
+    long_model = TimeXerRegressor(horizon=HORIZON, **params).fit(df)
+    X, y = make_forecast_frame(df.set_index("ds"), "y", HORIZON,
+                               group_column="unique_id",
+                               future_covariates=["temp_fc"])
+    wide_model = TimeXerRegressor(group_column="unique_id", **params).fit(X, y)
+    return long_model, wide_model, df, X, y
+
+
+def test_scored_rows_are_rows_of_the_long_table(long_and_wide):
+    long_model, wide_model, df, X, y = long_and_wide
+    # The wide form keeps every row of df, in df's order.
+    expected = wide_model.scored_rows(X, y)
+    assert 0 < len(expected) < len(df)
+    np.testing.assert_array_equal(long_model.scored_rows(df), expected)
+    shuffled = df.sample(frac=1.0, random_state=2)
+    np.testing.assert_array_equal(
+        long_model.scored_rows(shuffled),
+        np.flatnonzero(np.isin(shuffled.index.to_numpy(), expected)))
+
+
+def test_tag_importance_of_a_long_table_is_the_wide_forms(long_and_wide):
+    long_model, wide_model, df, X, y = long_and_wide
+    expected = wide_model.tag_importance(X, y, n_repeats=2, random_state=0)
+    for table in (df, df.sample(frac=1.0, random_state=2)):
+        importance = long_model.tag_importance(table, n_repeats=2,
+                                               random_state=0)
+        pd.testing.assert_frame_equal(importance, expected, rtol=1e-5,
+                                      atol=1e-7)
+    permuted = long_model.tag_importance(df, method="permutation",
+                                         n_repeats=2, random_state=0)
+    pd.testing.assert_frame_equal(
+        permuted, wide_model.tag_importance(X, y, method="permutation",
+                                            n_repeats=2, random_state=0),
+        rtol=1e-5, atol=1e-7)
+
+
+def test_a_table_of_the_other_form_is_an_error_naming_the_fix(long_and_wide):
+    long_model, wide_model, df, X, y = long_and_wide
+    wide_fix = r"fitted on a wide table \(fit\(X, y\)\): fit it on the long table"
+    for call in (lambda: wide_model.scored_rows(df),
+                 lambda: wide_model.tag_importance(df),
+                 lambda: wide_model.score(df),
+                 lambda: wide_model.predict(df),
+                 lambda: wide_model.predict_quantiles(df),
+                 lambda: wide_model.forecast(df)):
+        with pytest.raises(InputValueError, match=wide_fix):
+            call()
+    long_fix = (r"fitted on a long table \(fit\(X\) without y\): give X as a "
+                r"long table, with the columns \['unique_id', 'ds'\]")
+    for call in (lambda: long_model.scored_rows(X, y),
+                 lambda: long_model.tag_importance(X, y),
+                 lambda: long_model.score(X, y),
+                 lambda: long_model.predict(X),
+                 lambda: long_model.forecast(X),
+                 lambda: long_model.scored_rows(X.to_numpy())):
+        with pytest.raises(InputValueError, match=long_fix):
+            call()
+    with pytest.raises(InputValueError, match=r"tag_importance of a model "
+                       r"fitted on a long table reads the targets from its "
+                       r"column 'y' \(target\); leave y out"):
+        long_model.tag_importance(df, y)
+    with pytest.raises(InputValueError, match="leave groups out"):
+        long_model.scored_rows(df, groups=df["unique_id"])
