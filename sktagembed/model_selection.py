@@ -29,6 +29,7 @@ from sklearn.model_selection import TimeSeriesSplit
 from ._utils.params import check_int
 from .exceptions import InputValueError
 from .forecasting._forecast_frame import GROUP_ATTR
+from .forecasting._long_format import long_targets
 
 __all__ = ["ContextTimeSeriesSplit", "full_window_scorer"]
 
@@ -187,7 +188,9 @@ def full_window_scorer(scoring="r2") -> Callable:
 
     The scorer calls ``predict`` on all the rows it is given (so the first
     ones serve as history), and scores the rows whose series has at least
-    ``lookback`` rows up to them and whose target is known.
+    ``lookback`` rows up to them and whose target is known. For a
+    forecaster fitted on a long table, it takes a long table and ``y=None``:
+    the targets are the target column's next values, row by row.
 
     Parameters
     ----------
@@ -211,6 +214,8 @@ def full_window_scorer(scoring="r2") -> Callable:
 
     def score(estimator, X, y, **kwargs):
         rows = estimator.scored_rows(X, y, groups=kwargs.get("groups"))
+        if y is None and getattr(estimator, "_long_table", None) is not None:
+            y = long_targets(estimator, X)  # a long table's, row by row
         base = check_scoring(estimator, scoring=scoring)
         return base(_Fixed(estimator, X, rows, kwargs.get("groups")),
                     _take(X, rows), _take(y, rows))

@@ -521,6 +521,17 @@ def long_scoring_data(model, table: LongTable, X, y, groups, sample_weight,
     return X, y, groups, sample_weight, rows
 
 
+def long_targets(model, X) -> np.ndarray:
+    """The targets of the long table ``X`` for a model fitted on one, row by
+    row in the order of ``X`` (as ``predict`` gives the forecasts): the
+    target column's next ``horizon`` values, NaN where unknown."""
+    _, y, _, _, rows = long_scoring_data(model, model._long_table, X, None,
+                                         None, None, "scoring")
+    out = np.full((len(X), model.n_outputs_), np.nan)
+    out[rows] = np.asarray(y, dtype=np.float64).reshape(len(rows), -1)
+    return out[:, 0] if model.n_outputs_ == 1 else out
+
+
 def forecast_long(model, table: LongTable, X, groups, future) -> pd.DataFrame:
     """:meth:`TimeXerRegressor.forecast` of a model fitted on a long table."""
     check_long_input(table, X, groups)

@@ -291,6 +291,19 @@ def test_tag_importance_of_a_long_table_is_the_wide_forms(long_and_wide):
         rtol=1e-5, atol=1e-7)
 
 
+def test_the_full_window_scorer_reads_a_long_table(long_and_wide):
+    from sktagembed.model_selection import full_window_scorer
+
+    long_model, wide_model, df, X, y = long_and_wide
+    scorer = full_window_scorer("neg_mean_squared_error")
+    expected = scorer(wide_model, X, y)
+    assert scorer(long_model, df, None) == pytest.approx(expected, rel=1e-5)
+    shuffled = df.sample(frac=1.0, random_state=2)
+    assert scorer(long_model, shuffled, None) == pytest.approx(expected, rel=1e-5)
+    assert long_model.score(df) == pytest.approx(wide_model.score(X, y),
+                                                 rel=1e-5)
+
+
 def test_a_table_of_the_other_form_is_an_error_naming_the_fix(long_and_wide):
     long_model, wide_model, df, X, y = long_and_wide
     wide_fix = r"fitted on a wide table \(fit\(X, y\)\): fit it on the long table"
