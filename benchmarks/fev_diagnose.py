@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 from _markets import DATA_DIR, load_market
-from fev_epf import HORIZON, LEVELS, MARKET_TIMEXER, TIMEXER, cutoffs
+from fev_epf import HORIZON, LEVELS, MARKET_TIMEXER, TIMEXER, cutoffs, visible_rows
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
 
@@ -65,8 +65,8 @@ def main() -> None:
         model = TimeXerRegressor(**settings, future_covariates=covariates,
                                  quantiles=quantiles, random_state=args.seed)
         model.fit(X, y)
-        medians = [model.forecast(visible(frame, c, model))["prediction"].to_numpy()
-                   for c in windows]
+        medians = [model.forecast(visible_rows(frame, c)[model.feature_names_in_])
+                   ["prediction"].to_numpy() for c in windows]
         scaled, change = errors(price, windows, medians)
         calm = change <= np.median(change)
         row = {f"steps {s + 1}-{s + BLOCK}": scaled[:, s:s + BLOCK].mean()
@@ -78,13 +78,6 @@ def main() -> None:
         print(name, {k: round(v, 3) for k, v in row.items()}, flush=True)
     print(f"\n{args.market}, {args.split} windows, seed {args.seed}: MASE by part")
     print(pd.DataFrame(rows).T.to_string(float_format="%.3f"))
-
-
-def visible(frame: pd.DataFrame, cutoff: int, model) -> pd.DataFrame:
-    """The window's history, and its horizon with the covariates only."""
-    rows = frame.iloc[:cutoff + HORIZON].copy()
-    rows.iloc[cutoff:, rows.columns.get_loc("OT")] = np.nan
-    return rows[model.feature_names_in_]
 
 
 if __name__ == "__main__":

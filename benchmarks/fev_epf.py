@@ -163,12 +163,17 @@ def train_timexer(frame: pd.DataFrame, first_cutoff: int, seed: int,
     return model, (time.perf_counter() - start) / 60
 
 
-def timexer_quantiles(model: TimeXerRegressor, frame: pd.DataFrame,
-                      cutoff: int) -> np.ndarray:
-    # The window's history, and its horizon with the covariates only.
+def visible_rows(frame: pd.DataFrame, cutoff: int) -> pd.DataFrame:
+    """What a forecast at ``cutoff`` may read: the window's history, and its
+    horizon with the covariates only (the price missing)."""
     visible = frame.iloc[:cutoff + HORIZON].copy()
     visible.iloc[cutoff:, visible.columns.get_loc("OT")] = np.nan
-    table = model.forecast(visible[model.feature_names_in_])
+    return visible
+
+
+def timexer_quantiles(model: TimeXerRegressor, frame: pd.DataFrame,
+                      cutoff: int) -> np.ndarray:
+    table = model.forecast(visible_rows(frame, cutoff)[model.feature_names_in_])
     return table[[str(level) for level in LEVELS]].to_numpy()
 
 

@@ -51,6 +51,7 @@ from fev_epf import (
     seasonal_naive,
     timexer_quantiles,
     train_timexer,
+    visible_rows,
 )
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
@@ -94,9 +95,8 @@ def panel_quantiles(model: TimeXerRegressor, frame: pd.DataFrame, name: str,
                     cutoff: int) -> np.ndarray:
     """The window's forecast by a panel model: ``frame``'s rows up to the
     horizon as the series ``name``, in the panel's columns."""
-    visible = (frame.iloc[:cutoff + HORIZON].assign(market=name)
+    visible = (visible_rows(frame, cutoff).assign(market=name)
                .reindex(columns=["market", *COVARIATES, "OT"]))
-    visible.iloc[cutoff:, visible.columns.get_loc("OT")] = np.nan
     table = model.forecast(visible)
     return table[[str(level) for level in LEVELS]].to_numpy()
 
