@@ -91,6 +91,11 @@ class InterruptibleNet(NeuralNet):
 class BatchLoader:
     """Batches of a :class:`BatchDataset`, in order or shuffled each epoch.
 
+    With ``max_batches``, an epoch is at most that many batches: shuffled,
+    a fresh random subset of the items each epoch (drawn without
+    replacement within the epoch), so a budget of steps still reaches
+    every item over the epochs of a long series.
+
     Used as skorch's ``iterator_train``/``iterator_valid`` in place of a
     :class:`~torch.utils.data.DataLoader`: the dataset gathers a batch with
     one indexing operation instead of item by item, and the net's parameters
@@ -99,13 +104,17 @@ class BatchLoader:
     """
 
     def __init__(self, dataset: BatchDataset, batch_size: int,
-                 shuffle: bool = False) -> None:
+                 shuffle: bool = False, max_batches: int | None = None) -> None:
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.max_batches = max_batches
 
     def __len__(self) -> int:
-        return math.ceil(len(self.dataset) / self.batch_size)
+        n_batches = math.ceil(len(self.dataset) / self.batch_size)
+        if self.max_batches is None:
+            return n_batches
+        return min(n_batches, self.max_batches)
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         order = self.epoch_order()
@@ -200,6 +209,7 @@ def train_net(
     net_class: type[NeuralNet] = InterruptibleNet,
     precision: str = "float32",
     compile: bool = False,
+    steps_per_epoch: int | None = None,
     **net_options: Any,
 ) -> NeuralNet:
     """Build a skorch net around ``module`` and train it; ``max_epochs=0``
@@ -235,6 +245,9 @@ def train_net(
         Train a ``torch.compile``-d module (tried on one batch first; a
         warning and eager training where that fails). The fitted net keeps
         the plain module, which pickles.
+    steps_per_epoch : int, optional
+        At most this many training batches an epoch, each epoch a fresh
+        random subset of the training set; ``None``: every item once.
     **net_options
         Further :class:`~skorch.NeuralNet` parameters.
     """
@@ -256,6 +269,7 @@ def train_net(
         batch_size=batch_size,
         iterator_train=BatchLoader,
         iterator_train__shuffle=True,
+        iterator_train__max_batches=steps_per_epoch,
         iterator_valid=BatchLoader,
         train_split=split_train_valid if valid is not None else None,
         callbacks=callbacks,

@@ -84,6 +84,9 @@ TARGET_SCALINGS = ("auto", "window", "series")
 LR_SCHEDULES = ("cosine", "halving")
 #: Windows per forward pass in ``predict``.
 PREDICT_BATCH = 2048
+#: ``steps_per_epoch="auto"``: an epoch of at most 500 batches, 16,000
+#: windows at the default batch size (see the user guide's "Training").
+AUTO_STEPS_PER_EPOCH = 500
 
 
 def _is_column(value: object) -> bool:
@@ -285,6 +288,15 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         steps an epoch).
     batch_size : int, default=32
         Training windows per batch.
+    steps_per_epoch : int, None or "auto", default="auto"
+        At most this many batches (optimiser steps) an epoch. Where the
+        training windows make more batches, each epoch trains on a fresh
+        random subset of them, so that training time stops growing with the
+        length of the series while every window is still reached over the
+        epochs. ``None``: every window once an epoch. ``"auto"``:
+        ``AUTO_STEPS_PER_EPOCH`` (500), which leaves a series of up to about
+        16,000 windows at the default batch size untouched. The user guide's
+        "Training" has the measurements.
     weight_decay : float, default=0.0
         AdamW's decoupled weight decay, on every parameter; ``0`` is plain
         Adam.
@@ -444,6 +456,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         "use_norm": [BOOLEAN],
         "linear_skip": [Options("auto", False, True, "tags")],
         "lr_schedule": [Options(*LR_SCHEDULES)],
+        "steps_per_epoch": [Options("auto", None), POSITIVE_INT],
         "accelerate": [BOOLEAN, InstanceOf(dict, "a dict of Accelerator "
                                                  "keyword arguments")],
         **TRAINING_PARAMETERS,
@@ -480,6 +493,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         lr=1e-3,
         lr_schedule="cosine",
         batch_size=32,
+        steps_per_epoch="auto",
         weight_decay=0.0,
         patience=3,
         validation_fraction=0.0,
@@ -519,6 +533,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.lr = lr
         self.lr_schedule = lr_schedule
         self.batch_size = batch_size
+        self.steps_per_epoch = steps_per_epoch
         self.weight_decay = weight_decay
         self.patience = patience
         self.validation_fraction = validation_fraction
@@ -679,7 +694,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             # Under Accelerate each process runs its share of the batches.
             processes = net_options["accelerator"].num_processes if (
                 "accelerator" in net_options) else 1
+            steps = self._steps_per_epoch()
             batches = -(-len(prepared.train_ends) // self.batch_size)
+            if steps is not None:
+                batches = min(batches, steps)
             schedule = learning_rate_schedule(self.lr_schedule, self.max_epochs,
                                               -(-batches // processes))
             net = train_net(
@@ -694,6 +712,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 lr=self.lr,
                 max_epochs=self.max_epochs,
                 batch_size=self.batch_size,
+                steps_per_epoch=steps,
                 patience=self.patience,
                 device=device,
                 verbose=self.verbose,
@@ -704,6 +723,13 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                 **net_options,
             )
         return module, net, device, precision
+
+    def _steps_per_epoch(self) -> int | None:
+        """``steps_per_epoch`` resolved: ``"auto"`` is
+        :data:`AUTO_STEPS_PER_EPOCH`."""
+        if self.steps_per_epoch == "auto":
+            return AUTO_STEPS_PER_EPOCH
+        return self.steps_per_epoch
 
     def _record(self, prepared: _TrainingData, module: TimeXer, net,
                 device: str) -> None:

@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from sktagembed import TagEmbeddingTransformer, TimeXerRegressor, make_forecast_frame
+from sktagembed._utils.training import BatchLoader
 from sktagembed.exceptions import IgnoredParameterWarning
 from sktagembed.forecasting._forecast_frame import calendar_features
 
@@ -202,6 +203,48 @@ def test_cosine_schedule_warms_up_then_decays_to_zero(monkeypatch):
     np.testing.assert_allclose(seen[warmup:], lr * 0.5 * (1 + np.cos(np.pi * progress)))
 
 
+def test_steps_per_epoch_caps_the_optimiser_steps_and_the_schedule(monkeypatch):
+    # series_frame: 113 windows of lookback 8, i.e. 8 batches of 16 an epoch.
+    lr, n_epochs, steps = 1e-2, 3, 3
+    seen = learning_rates_of_each_step(monkeypatch, lr=lr, max_epochs=n_epochs,
+                                       steps_per_epoch=steps)
+    assert len(seen) == n_epochs * steps
+    # The cosine schedule runs to its end over the capped steps.
+    total = n_epochs * steps
+    assert seen[-1] == pytest.approx(lr * 0.5 * (1 + np.cos(np.pi * (total - 2)
+                                                            / (total - 1))))
+
+
+def test_steps_per_epoch_draws_a_fresh_subset_of_windows_each_epoch():
+    loader = BatchLoader(_Items(100), batch_size=10, shuffle=True, max_batches=3)
+    torch.manual_seed(0)
+    epochs = [torch.cat([batch for batch, _ in loader]) for _ in range(4)]
+    for items in epochs:
+        assert len(items) == 30 and len(set(items.tolist())) == 30
+    assert len(set(torch.cat(epochs).tolist())) > 30
+    assert len(BatchLoader(_Items(100), batch_size=10, max_batches=30)) == 10
+
+
+class _Items:
+    """A dataset whose batch is the item indices themselves."""
+
+    def __init__(self, n_items):
+        self.n_items = n_items
+
+    def __len__(self):
+        return self.n_items
+
+    def batch(self, items):
+        return items, items
+
+
+def test_steps_per_epoch_auto_leaves_a_short_series_untouched():
+    X, y = series_frame()
+    auto = TimeXerRegressor(**SMALL).fit(X, y).predict(X)
+    every = TimeXerRegressor(**SMALL, steps_per_epoch=None).fit(X, y).predict(X)
+    np.testing.assert_array_equal(auto, every)
+
+
 def test_panel_by_groups_and_by_group_column_agree():
     X, y = series_frame(n_rows=90)
     groups = np.repeat(["a", "b", "c"], 30)
@@ -286,6 +329,8 @@ def test_bad_input_names_what_is_wrong(change, match):
             {"t": [True, False]}, index=["x0", "x1"])}, r"\['x2'\]"),
         ({"tag_embedding": "bogus"}, "bogus"),
         ({"linear_skip": "yes"}, "linear_skip"),
+        ({"steps_per_epoch": 0}, "steps_per_epoch"),
+        ({"steps_per_epoch": "all"}, "steps_per_epoch"),
     ],
 )
 def test_bad_parameters_name_what_is_wrong(params, match):
