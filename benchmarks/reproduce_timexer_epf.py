@@ -85,6 +85,7 @@ def run_market(name: str, args: argparse.Namespace) -> dict:
     model = TimeXerRegressor(
         LOOKBACK, patch_len=24, n_heads=8, dropout=0.1, calendar=True,
         linear_skip=False, quantiles=None,  # TimeXer as published
+        steps_per_epoch=None,  # every window each epoch, as the paper trains
         lr=1e-4, lr_schedule="halving", max_epochs=args.max_epochs, patience=3,
         validation_fraction=n_valid / (n_train + n_valid),
         device=args.device, precision=args.precision, random_state=args.seed,

@@ -229,6 +229,15 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         or concatenated to them and projected back. Without tags to embed, a
         value other than the default warns
         (:class:`~sktagembed.exceptions.IgnoredParameterWarning`).
+    series_tag_dropout : float, default=0.5
+        In training, the probability that a window's series reads as
+        untagged (its series tag embedding zeroed). The model then keeps a
+        forecast that holds without the tags and leans on them only for what
+        they carry across series, so that a series never seen in training
+        is not forecast as its training twin of the same tags. ``0`` uses the
+        tags in every window. Acts only with ``series_tags`` (a value other
+        than the default warns without them). The user guide's "Series
+        never seen in training" has the measurements.
     calendar : {"auto", True, False}, default="auto"
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X`` (read over the look-back, as in the paper).
@@ -444,6 +453,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                           Satisfies(is_transformer, "a TagEmbeddingTransformer "
                                     "(fitted or not, or in a FrozenEstimator)")],
         "tag_combine": [Options(*TAG_COMBINES)],
+        "series_tag_dropout": [FRACTION],
         "calendar": [Options("auto", False, True)],
         "quantiles": [NONE, Satisfies(_are_levels, "a sequence of levels in "
                                                     "(0, 1)")],
@@ -479,6 +489,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         series_tags=None,
         tag_embedding="auto",
         tag_combine="add",
+        series_tag_dropout=0.5,
         calendar="auto",
         quantiles=DECILES,
         target_scaling="auto",
@@ -519,6 +530,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.series_tags = series_tags
         self.tag_embedding = tag_embedding
         self.tag_combine = tag_combine
+        self.series_tag_dropout = series_tag_dropout
         self.calendar = calendar
         self.quantiles = quantiles
         self.target_scaling = target_scaling
@@ -803,6 +815,12 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                                            or self.feature_tags is None):
             warn_ignored("linear_skip", "tags", "no feature tags are embedded, "
                          "so every column keeps skip weights of its own")
+        if self.series_tags is None or tags is None:
+            defaults = default_params(self)
+            if not is_default(self.series_tag_dropout,
+                              defaults["series_tag_dropout"]):
+                warn_ignored("series_tag_dropout", self.series_tag_dropout,
+                             "no series tags are embedded")
         if tags is not None:
             return
         reason = ("tag_embedding=None embeds no tags" if tagged else
@@ -880,6 +898,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             tag_embedding=tag_embedding,
             tag_matrix=tag_matrix,
             series_tag_embedding=series_embedding,
+            series_tag_dropout=self.series_tag_dropout,
             tag_combine=self.tag_combine,
             linear_skip=linear_skip,
             skip_variable_weights=variable_weights,

@@ -110,6 +110,11 @@ class TimeXer(nn.Module):
     series_tag_embedding : TagEmbedding, optional
         Module embedding the tags of each window's series; the forward pass
         then takes ``series_tags``.
+    series_tag_dropout : float, default=0.0
+        In training, the probability that a window's series reads as
+        untagged (its series tag embedding zeroed), so that the model keeps
+        a forecast that holds without the tags and leans on them only for
+        what they share across series.
     tag_combine : {"add", "concat"}, default="add"
         How tag embeddings join their tokens.
     linear_skip : bool, default=False
@@ -166,6 +171,7 @@ class TimeXer(nn.Module):
         tag_embedding: TagEmbedding | None = None,
         tag_matrix: Tensor | None = None,
         series_tag_embedding: TagEmbedding | None = None,
+        series_tag_dropout: float = 0.0,
         tag_combine: str = "add",
         linear_skip: bool = False,
         skip_variable_weights: bool = True,
@@ -183,6 +189,8 @@ class TimeXer(nn.Module):
                             ("n_future", n_future), ("median_index", median_index)):
             check_int(value, name, minimum=0)
         check_fraction(dropout, "dropout")
+        check_fraction(series_tag_dropout, "series_tag_dropout")
+        self.series_tag_dropout = series_tag_dropout
         check_option(activation, "activation", sorted(ACTIVATIONS))
         check_option(tag_combine, "tag_combine", TAG_COMBINES)
         if lookback % patch_len:
@@ -443,7 +451,7 @@ class TimeXer(nn.Module):
         features = (None if self.feature_tags is None else
                     self.tag_embedding(self.feature_tag_bags()))
         series = (None if self.series_tags is None else
-                  self.series_tags.embedding(_as_bags(series_tags)))
+                  self._dropped(self.series_tags.embedding(_as_bags(series_tags))))
         level = (self._level_skip(endogenous, exogenous, future, features, series)
                  if self.linear_skip else None)
         endogenous, endogenous_missing, mean, std = _prepare(endogenous,
@@ -563,6 +571,14 @@ class TimeXer(nn.Module):
         return x.transpose(1, 2).reshape(
             batch * self.n_endogenous, self.n_patches, self.patch_len
         )
+
+    def _dropped(self, series: Tensor) -> Tensor:
+        """``series`` with the rows of some windows zeroed in training
+        (``series_tag_dropout``): those windows read as untagged."""
+        if not self.training or self.series_tag_dropout == 0:
+            return series
+        keep = torch.rand(series.shape[0], 1, device=series.device)
+        return series * (keep >= self.series_tag_dropout).to(series.dtype)
 
     def _with_series_tags(self, tokens: Tensor, embedded: Tensor,
                           batch: int) -> Tensor:

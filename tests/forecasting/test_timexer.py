@@ -330,6 +330,7 @@ def test_bad_input_names_what_is_wrong(change, match):
         ({"tag_embedding": "bogus"}, "bogus"),
         ({"linear_skip": "yes"}, "linear_skip"),
         ({"steps_per_epoch": 0}, "steps_per_epoch"),
+        ({"series_tag_dropout": 1.0}, "series_tag_dropout"),
         ({"steps_per_epoch": "all"}, "steps_per_epoch"),
     ],
 )
@@ -585,6 +586,14 @@ def test_tag_embedding_options_the_method_does_not_read_warn():
         TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
                          tag_embedding=embedding).fit(X, y)
     assert record[0].filename == __file__  # the warning points at the caller
+
+
+def test_series_tag_dropout_without_series_tags_warns():
+    X, y = series_frame()
+    with pytest.warns(IgnoredParameterWarning,
+                      match="series_tag_dropout=0.2 is ignored: no series tags"):
+        TimeXerRegressor(**SMALL, feature_tags=exogenous_tags(),
+                         series_tag_dropout=0.2).fit(X, y)
 
 
 def test_tag_embedding_auto_uses_sum_and_none_is_the_plain_baseline():
