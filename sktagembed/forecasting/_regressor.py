@@ -236,8 +236,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         they carry across series, so that a series never seen in training
         is not forecast as its training twin of the same tags. ``0`` uses the
         tags in every window. Acts only with ``series_tags`` (a value other
-        than the default warns without them). The user guide's "Series
-        never seen in training" has the measurements.
+        than the default warns without them). The user guide's "Series tags,
+        panels and missing values" has the measurements.
     calendar : {"auto", True, False}, default="auto"
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X`` (read over the look-back, as in the paper).
