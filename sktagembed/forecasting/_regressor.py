@@ -69,7 +69,7 @@ from ._long_format import (
 from ._losses import DECILES, ForecastLoss, quantile_levels
 from ._series import SeriesIndex
 from ._tag_embedding import TagEmbeddingSpec, is_transformer, unwrap
-from ._tag_tables import SeriesTagTable, as_tensor
+from ._tag_tables import SeriesTagTable, as_tensor, unique_row_share
 from ._targets import (
     check_sample_weight,
     is_endogenous_future,
@@ -87,6 +87,9 @@ PREDICT_BATCH = 2048
 #: ``steps_per_epoch="auto"``: an epoch of at most 500 batches, 16,000
 #: windows at the default batch size (see the user guide's "Training").
 AUTO_STEPS_PER_EPOCH = 500
+#: ``series_tag_dropout="auto"`` where every training series has a tag row
+#: of its own (see the user guide's "Series tags, panels and missing values").
+AUTO_SERIES_TAG_DROPOUT = 0.5
 
 
 def _is_column(value: object) -> bool:
@@ -124,6 +127,7 @@ class _TrainingData:
     context: SeriesContext
     train_ends: np.ndarray
     valid_ends: np.ndarray
+    series_tag_dropout: float
 
 
 class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
@@ -229,14 +233,18 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         or concatenated to them and projected back. Without tags to embed, a
         value other than the default warns
         (:class:`~sktagembed.exceptions.IgnoredParameterWarning`).
-    series_tag_dropout : float, default=0.5
+    series_tag_dropout : float or "auto", default="auto"
         In training, the probability that a window's series reads as
-        untagged (its series tag embedding zeroed). The model then keeps a
-        forecast that holds without the tags and leans on them only for what
-        they carry across series, so that a series never seen in training
-        is not forecast as its training twin of the same tags. ``0`` uses the
-        tags in every window. Acts only with ``series_tags`` (a value other
-        than the default warns without them). The user guide's "Series tags,
+        untagged (its series tag embedding zeroed). Where each training
+        series has a tag row of its own, the tags act as its identity and a
+        series never seen in training would be forecast as its training twin
+        of the same tags; dropping them keeps a forecast that holds without
+        them. ``"auto"``: 0.5 times the share of the training series whose
+        tag row no other training series has (0.5 when the tags tell every
+        series apart, 0 when every tag row is shared); the fitted
+        ``series_tag_dropout_`` says which ran. ``0`` uses the tags in every
+        window. Acts only with ``series_tags`` (a value other than the
+        default warns without them). The user guide's "Series tags,
         panels and missing values" has the measurements.
     calendar : {"auto", True, False}, default="auto"
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
@@ -391,6 +399,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         indexed by column name.
     series_tag_names_ : list of str or None
         Tags of ``series_tags``.
+    series_tag_dropout_ : float or None
+        The ``series_tag_dropout`` that trained (``"auto"`` resolved); None
+        without series tags.
     n_outputs_ : int
         Values predicted per row.
     device_ : str
@@ -453,7 +464,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                           Satisfies(is_transformer, "a TagEmbeddingTransformer "
                                     "(fitted or not, or in a FrozenEstimator)")],
         "tag_combine": [Options(*TAG_COMBINES)],
-        "series_tag_dropout": [FRACTION],
+        "series_tag_dropout": [Options("auto"), FRACTION],
         "calendar": [Options("auto", False, True)],
         "quantiles": [NONE, Satisfies(_are_levels, "a sequence of levels in "
                                                     "(0, 1)")],
@@ -489,7 +500,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         series_tags=None,
         tag_embedding="auto",
         tag_combine="add",
-        series_tag_dropout=0.5,
+        series_tag_dropout="auto",
         calendar="auto",
         quantiles=DECILES,
         target_scaling="auto",
@@ -662,7 +673,20 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             context=SeriesContext(series.labels, location, scale, scaling,
                                   series_table),
             train_ends=train_ends, valid_ends=valid_ends,
+            series_tag_dropout=self._series_tag_dropout(series_table,
+                                                        series.labels),
         )
+
+    def _series_tag_dropout(self, table: SeriesTagTable | None,
+                            labels: np.ndarray) -> float:
+        """``series_tag_dropout`` resolved: ``"auto"`` is
+        :data:`AUTO_SERIES_TAG_DROPOUT` times the share of the training
+        series whose tag row is theirs alone."""
+        if self.series_tag_dropout != "auto":
+            return float(self.series_tag_dropout)
+        if table is None:
+            return 0.0
+        return AUTO_SERIES_TAG_DROPOUT * unique_row_share(table, labels)
 
     def _target_scaling(self, data, series, target, layout) -> str:
         """``target_scaling`` resolved: ``"window"`` when ``y`` holds the
@@ -694,7 +718,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             # min propagates NaN: a scan without a mask the size of the data.
             module = self._build_module(layout, horizon, levels, series_table,
                                         bool(np.isnan(np.min(data))), rng, data,
-                                        prepared.tags)
+                                        prepared.tags, prepared.series_tag_dropout)
             dataset = prepared.context.source(data, prepared.series, layout,
                                               self.lookback, horizon, device)
             target = torch.from_numpy(prepared.target.astype(np.float32)).to(device)
@@ -770,6 +794,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             _variable_table(module, layout.tagged))
         self.series_tag_names_ = (None if series_table is None else
                                   series_table.tag_names)
+        self.series_tag_dropout_ = (None if module.series_tags is None else
+                                    prepared.series_tag_dropout)
         self.n_outputs_ = prepared.target.shape[1]
         self.device_ = device
         self.net_ = net
@@ -857,8 +883,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _build_module(self, layout: ColumnLayout, horizon: int,
                       levels: list[float], series_table, has_missing: bool,
-                      rng, data: np.ndarray,
-                      tags: TagEmbeddingSpec | None) -> TimeXer:
+                      rng, data: np.ndarray, tags: TagEmbeddingSpec | None,
+                      series_tag_dropout: float) -> TimeXer:
         """The torch module; ``data`` (the training table) gives the linear
         skip's column statistics."""
 
@@ -898,7 +924,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             tag_embedding=tag_embedding,
             tag_matrix=tag_matrix,
             series_tag_embedding=series_embedding,
-            series_tag_dropout=self.series_tag_dropout,
+            series_tag_dropout=series_tag_dropout,
             tag_combine=self.tag_combine,
             linear_skip=linear_skip,
             skip_variable_weights=variable_weights,

@@ -149,6 +149,23 @@ class SeriesTagTable:
         return torch.from_numpy(self.matrix)
 
 
+def unique_row_share(table: SeriesTagTable, labels: np.ndarray) -> float:
+    """The share of the series ``labels`` whose tag row no other of them
+    has: 1 when the tags tell every series apart as its id would."""
+    matrix = table.matrix[table.rows(labels)]
+    if sp.issparse(matrix):
+        matrix = sp.csr_matrix(matrix)
+        matrix.sum_duplicates()
+        matrix.sort_indices()
+        keys = [(tuple(matrix.indices[start:end]), tuple(matrix.data[start:end]))
+                for start, end in zip(matrix.indptr[:-1], matrix.indptr[1:],
+                                      strict=True)]
+    else:
+        keys = [row.tobytes() for row in np.ascontiguousarray(matrix)]
+    counts = pd.Series(keys).value_counts()
+    return float(np.mean([counts[key] == 1 for key in keys]))
+
+
 def as_tensor(matrix) -> torch.Tensor:
     """A tag matrix as a torch tensor: dense, or sparse COO for CSR."""
     if sp.issparse(matrix):

@@ -15,6 +15,7 @@ from sktagembed import (
     fill_time_gaps,
     make_forecast_frame,
 )
+from sktagembed.forecasting._tag_tables import SeriesTagTable, unique_row_share
 
 SMALL = {"lookback": 8, "patch_len": 4, "d_model": 16, "n_heads": 2, "d_ff": 16,
          "max_epochs": 2, "batch_size": 32, "random_state": 0}
@@ -67,6 +68,42 @@ def test_a_series_unseen_in_training_is_forecast_from_its_tags():
     table = model.forecast(newcomer)
     assert table["symbol"].unique().tolist() == ["new"]
     assert np.isfinite(table["prediction"]).all()
+
+
+def test_series_tag_dropout_auto_drops_tags_that_identify_their_series():
+    data, tags = panel(n_series=4)
+    X, y = make_forecast_frame(data, "y", 2, group_column="symbol")
+
+    def fitted(tags, **params):
+        return TimeXerRegressor(**{**SMALL, "max_epochs": 1}, group_column="symbol",
+                                series_tags=tags, **params).fit(X, y)
+
+    # Two series of each kind: no tag row is one series' alone.
+    assert fitted(tags).series_tag_dropout_ == 0.0
+    # Three series share a row, one has its own: a quarter are identified.
+    skewed = tags.assign(kind=["down", "down", "down", "up"])
+    assert fitted(skewed).series_tag_dropout_ == pytest.approx(0.5 * 0.25)
+    # A row per series, as an id: the tags say nothing an id would not.
+    own = tags.assign(room=["a", "b", "c", "d"])
+    assert fitted(own).series_tag_dropout_ == 0.5
+    assert fitted(own, series_tag_dropout=0.2).series_tag_dropout_ == 0.2
+    assert fitted(own).net_.module_.series_tag_dropout == 0.5
+    plain = TimeXerRegressor(**{**SMALL, "max_epochs": 1},
+                             group_column="symbol").fit(X, y)
+    assert plain.series_tag_dropout_ is None
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_unique_row_share_counts_the_series_with_a_tag_row_of_their_own(sparse):
+    matrix = np.array([[1.0, 0, 1], [1.0, 0, 1], [0, 1.0, 0], [0, 0.5, 0],
+                       [0, 0, 0]])
+    table = SeriesTagTable(["a", "b", "c"],
+                           sp.csr_matrix(matrix) if sparse else matrix,
+                           pd.Index(["s0", "s1", "s2", "s3", "s4"]))
+    labels = np.array(["s0", "s1", "s2", "s3", "s4"], dtype=object)
+    assert unique_row_share(table, labels) == pytest.approx(3 / 5)
+    # Only the series given count: s1 alone no longer shares s0's row.
+    assert unique_row_share(table, labels[1:]) == 1.0
 
 
 def test_series_tags_need_series_ids():
