@@ -239,7 +239,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         series has a tag row of its own, the tags act as its identity and a
         series never seen in training would be forecast as its training twin
         of the same tags; dropping them keeps a forecast that holds without
-        them. ``"auto"``: 0.5 times the share of the training series whose
+        them. ``predict`` then gives the forecast training expects:
+        ``(1 - p)`` times the tagged forecast plus ``p`` times the untagged
+        one (two forward passes). ``"auto"``: 0.5 times the share of the training series whose
         tag row no other training series has (0.5 when the tags tell every
         series apart, 0 when every tag row is shared); the fitted
         ``series_tag_dropout_`` says which ran. ``0`` uses the tags in every

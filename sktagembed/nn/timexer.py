@@ -114,7 +114,9 @@ class TimeXer(nn.Module):
         In training, the probability that a window's series reads as
         untagged (its series tag embedding zeroed), so that the model keeps
         a forecast that holds without the tags and leans on them only for
-        what they share across series.
+        what they share across series. In evaluation the forecast is then
+        the one training expects: ``(1 - p)`` times the tagged forecast plus
+        ``p`` times the untagged one.
     tag_combine : {"add", "concat"}, default="add"
         How tag embeddings join their tokens.
     linear_skip : bool, default=False
@@ -447,11 +449,30 @@ class TimeXer(nn.Module):
         Tensor of shape (batch, horizon, n_endogenous), or
         (batch, horizon, n_endogenous, n_quantiles) with several quantiles.
         """
-        batch = endogenous.shape[0]
         features = (None if self.feature_tags is None else
                     self.tag_embedding(self.feature_tag_bags()))
-        series = (None if self.series_tags is None else
-                  self._dropped(self.series_tags.embedding(_as_bags(series_tags))))
+        inputs = (endogenous, exogenous, calendar, future, features)
+        scale = (target_location, target_scale)
+        if self.series_tags is None:
+            return self._forecast(*inputs, None, *scale)
+        series = self.series_tags.embedding(_as_bags(series_tags))
+        dropout = self.series_tag_dropout
+        if self.training or dropout == 0:
+            return self._forecast(*inputs, self._dropped(series), *scale)
+        # The forecast that training with series tag dropout expects: the
+        # tagged and the untagged one, weighed by how often each trained.
+        tagged = self._forecast(*inputs, series, *scale)
+        untagged = self._forecast(*inputs, torch.zeros_like(series), *scale)
+        return (1 - dropout) * tagged + dropout * untagged
+
+    def _forecast(self, endogenous: Tensor, exogenous: Tensor,
+                  calendar: Tensor | None, future: Tensor | None,
+                  features: Tensor | None, series: Tensor | None,
+                  target_location: Tensor | None,
+                  target_scale: Tensor | None) -> Tensor:
+        """The forward pass given the embedded tags: ``features`` of the
+        tagged variables, ``series`` of each window's series."""
+        batch = endogenous.shape[0]
         level = (self._level_skip(endogenous, exogenous, future, features, series)
                  if self.linear_skip else None)
         endogenous, endogenous_missing, mean, std = _prepare(endogenous,

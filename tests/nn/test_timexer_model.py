@@ -242,14 +242,15 @@ def test_series_tags_join_every_endogenous_token():
             out, model(endogenous, exogenous, series_tags=tags.to_sparse()))
 
 
-def test_series_tag_dropout_drops_whole_windows_tags_in_training_only():
+def test_series_tag_dropout_drops_whole_windows_tags_and_evaluates_their_mean():
     torch.manual_seed(0)
     model = small(series_tag_embedding=build_tag_embedding("sum", 3, 4),
                   dropout=0.0, series_tag_dropout=0.5, linear_skip=True)
     endogenous, exogenous = torch.randn(64, 24, 1), torch.randn(64, 24, 4)
     tags = torch.tensor([[1.0, 0, 1]]).expand(64, 3)
-    tagged = model(endogenous, exogenous, series_tags=tags)  # eval mode
-    model.train()
+    model.series_tag_dropout = 0.0
+    tagged = model(endogenous, exogenous, series_tags=tags)
+    model.train()  # dropout=0: training mode changes only the series tags
     model.series_tag_dropout = 1.0  # torch.rand < 1: every window dropped
     dropped = model(endogenous, exogenous, series_tags=tags)
     model.series_tag_dropout = 0.5
@@ -258,9 +259,10 @@ def test_series_tag_dropout_drops_whole_windows_tags_in_training_only():
     as_dropped = torch.isclose(mixed, dropped).flatten(1).all(dim=1)
     assert bool((as_tagged ^ as_dropped).all())
     assert 16 < int(as_dropped.sum()) < 48
+    # In evaluation: the mean forecast over the training's dropout.
     model.eval()
     torch.testing.assert_close(model(endogenous, exogenous, series_tags=tags),
-                               tagged)
+                               0.5 * tagged + 0.5 * dropped)
 
 
 # -- linear skip --------------------------------------------------------------------
