@@ -241,13 +241,13 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         of the same tags; dropping them keeps a forecast that holds without
         them. ``predict`` then gives the forecast training expects:
         ``(1 - p)`` times the tagged forecast plus ``p`` times the untagged
-        one (two forward passes). ``"auto"``: 0.5 times the share of the training series whose
-        tag row no other training series has (0.5 when the tags tell every
-        series apart, 0 when every tag row is shared); the fitted
-        ``series_tag_dropout_`` says which ran. ``0`` uses the tags in every
-        window. Acts only with ``series_tags`` (a value other than the
-        default warns without them). The user guide's "Series tags,
-        panels and missing values" has the measurements.
+        one (two forward passes). ``"auto"``: 0.5 times the share of the
+        training series whose tag row no other training series has (0.5
+        when the tags tell every series apart, 0 when every tag row is
+        shared); the fitted ``series_tag_dropout_`` says which ran. ``0``
+        uses the tags in every window. Acts only with ``series_tags`` (a
+        value other than the default warns without them). The user guide's
+        "Series tags, panels and missing values" has the measurements.
     calendar : {"auto", True, False}, default="auto"
         Add hour, day-of-week, day-of-month and day-of-year tokens from the
         DatetimeIndex of ``X`` (read over the look-back, as in the paper).
