@@ -456,7 +456,8 @@ class TimeXer(nn.Module):
         if self.series_tags is None:
             return self._forecast(*inputs, None, *scale)
         series = self.series_tags.embedding(_as_bags(series_tags))
-        dropout = self.series_tag_dropout
+        # A module pickled before series tag dropout existed trained without.
+        dropout = getattr(self, "series_tag_dropout", 0.0)
         if self.training or dropout == 0:
             return self._forecast(*inputs, self._dropped(series), *scale)
         # The forecast that training with series tag dropout expects: the
