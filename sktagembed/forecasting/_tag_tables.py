@@ -162,8 +162,7 @@ def unique_row_share(table: SeriesTagTable, labels: np.ndarray) -> float:
                                       strict=True)]
     else:
         keys = [row.tobytes() for row in np.ascontiguousarray(matrix)]
-    counts = pd.Series(keys).value_counts()
-    return float(np.mean([counts[key] == 1 for key in keys]))
+    return float((~pd.Series(keys).duplicated(keep=False)).mean())
 
 
 def as_tensor(matrix) -> torch.Tensor:
