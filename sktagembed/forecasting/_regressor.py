@@ -44,7 +44,12 @@ from .._utils.torch_utils import (
     seeded_torch,
     torch_seed_from,
 )
-from .._utils.training import InterruptibleNet, learning_rate_schedule, train_net
+from .._utils.training import (
+    BatchLoader,
+    InterruptibleNet,
+    learning_rate_schedule,
+    train_net,
+)
 from ..embedding._build import single_tag_table
 from ..exceptions import InputValueError, UnseenTagWarning
 from ..nn import METHODS
@@ -733,9 +738,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
             processes = net_options["accelerator"].num_processes if (
                 "accelerator" in net_options) else 1
             steps = self._steps_per_epoch()
-            batches = -(-len(prepared.train_ends) // self.batch_size)
-            if steps is not None:
-                batches = min(batches, steps)
+            batches = len(BatchLoader(train, self.batch_size, max_batches=steps))
             schedule = learning_rate_schedule(self.lr_schedule, self.max_epochs,
                                               -(-batches // processes))
             net = train_net(
@@ -843,12 +846,10 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                                            or self.feature_tags is None):
             warn_ignored("linear_skip", "tags", "no feature tags are embedded, "
                          "so every column keeps skip weights of its own")
-        if self.series_tags is None or tags is None:
-            defaults = default_params(self)
-            if not is_default(self.series_tag_dropout,
-                              defaults["series_tag_dropout"]):
-                warn_ignored("series_tag_dropout", self.series_tag_dropout,
-                             "no series tags are embedded")
+        if self.series_tag_dropout != "auto" and (tags is None
+                                                  or self.series_tags is None):
+            warn_ignored("series_tag_dropout", self.series_tag_dropout,
+                         "no series tags are embedded")
         if tags is not None:
             return
         reason = ("tag_embedding=None embeds no tags" if tagged else
