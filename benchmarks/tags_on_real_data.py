@@ -62,6 +62,17 @@ the flattened look-back window, penalty chosen on time-series folds), and
 for some regimes ``all sensors``, ``series only`` and ``features only``. A
 configuration that does not apply to a regime reads "not applicable".
 
+Two oracles of the unseen-series regimes say what series tags could give at
+best; they are not baselines, since each reads what a forecast of an unseen
+series cannot have:
+
+- ``twin room``: each unseen room forecast by the default untagged model
+  fitted on the one training room with its tags alone (all that the room's
+  tags say is which training rooms it is like);
+- ``room seen``: the default model with each room's own name as its series
+  tag, fitted with the unseen rooms' training rows as well (what a model
+  that knew the room itself would do).
+
 The summary gives, per regime, the mean ± sd over seeds of the MSE, the ratio
 to ``none`` (mean ± sd of the per-seed ratios), and the ratio to the best
 tag-free baseline (the lowest mean MSE of ``none``, ``identity``, ``ridge``
@@ -164,8 +175,9 @@ REGIMES = {
     "all 28 4h, 3 weeks": Regime(target=None, train_rows=THREE_WEEKS),
 }
 TAG_FREE = ("none", "identity", "ridge", "no exogenous")
+ORACLES = ("twin room", "room seen")  # not baselines: see the docstring
 CONFIGS = ["none", "identity", *METHODS, "sum+concat", "no exogenous", "ridge",
-           "all sensors", "series only", "features only"]
+           "all sensors", "series only", "features only", *ORACLES]
 MODEL = {"lookback": 144, "patch_len": 24, "d_model": 64, "n_heads": 4,
          "e_layers": 1, "d_ff": 128, "batch_size": 64, "max_epochs": 8,
          "lr": 1e-3, "patience": 3, "validation_fraction": 0.1,
@@ -225,6 +237,9 @@ class Task:
     group_column: str | None = None
     hidden: list[str] = field(default_factory=list)
     target_history: bool = True
+    #: Unseen-series regimes: the unseen series' rows of the training
+    #: period, read by the oracles only.
+    unseen_train: np.ndarray | None = None
 
     @property
     def mode(self) -> str:
@@ -349,14 +364,15 @@ def rooms_task(regime: Regime, span: str, quick: bool) -> Task:
     series_tags = pd.DataFrame([(room, use, wet) for room, use, wet in
                                 ROOMS.values()],
                                columns=["room", "use", "wet"]).set_index("room")
+    in_training_period = (position >= start) & (position + regime.horizon < first)
     return Task(regime.kind, X, y,
-                train=seen & (position >= start)
-                & (position + regime.horizon < first),
+                train=seen & in_training_period,
                 scored=np.flatnonzero(scored),
                 context=~seen & (position > first - lookback)
                 & (position <= position[scored].max()),
                 model=dict(MODEL), endogenous="temperature",
-                series_tags=series_tags, group_column="room")
+                series_tags=series_tags, group_column="room",
+                unseen_train=~seen & in_training_period)
 
 
 def make_role_panel(n_series: int, n_steps: int, n_vars: int, seed: int,
@@ -435,6 +451,14 @@ def generated_task(span: str, quick: bool, seed: int = 0) -> Task:
 def config_params(task: Task, config: str, seed: int) -> dict:
     """Tag parameters of a configuration; NotApplicable says why not."""
     kind = task.kind
+    if config in ORACLES:
+        if kind != "rooms":
+            raise NotApplicable("only for the unseen-series regimes", quiet=True)
+        if config == "twin room":
+            return {}
+        rooms = list(task.series_tags.index)
+        return {"series_tags": pd.DataFrame({"room": rooms}, index=rooms),
+                "tag_embedding": tag_embedding(task, "sum")}
     if config in ("none", "no exogenous"):
         if config == "no exogenous" and not task.target_history:
             raise NotApplicable("no target history to forecast from")
@@ -495,6 +519,8 @@ def fit_and_score(task: Task, config: str, params: dict, seed: int
                   ) -> list[dict]:
     """Rows of results of one fit: the MSE, and for a tag-aware model of
     the new-sensor regimes also the MSE with the new sensors added."""
+    if config == "twin room":
+        return [twin_rooms_score(task, seed)]
     columns = list(task.X.columns)
     if config == "no exogenous":
         columns = [c for c in (task.group_column, task.endogenous) if c]
@@ -503,8 +529,9 @@ def fit_and_score(task: Task, config: str, params: dict, seed: int
     model = TimeXerRegressor(**forecaster_settings(task), random_state=seed,
                              mode=task.mode,
                              group_column=task.group_column, **params)
+    train = task.train | task.unseen_train if config == "room seen" else task.train
     start = time.perf_counter()
-    model.fit(task.X.loc[task.train, columns], task.y[task.train])
+    model.fit(task.X.loc[train, columns], task.y[train])
     fit_s = time.perf_counter() - start
     without = model.predict(task.X.loc[task.context, columns])
     rows = [{"config": config, "seed": seed, "MSE": squared_error(task, without),
@@ -512,6 +539,34 @@ def fit_and_score(task: Task, config: str, params: dict, seed: int
     if task.hidden and "feature_tags" in params and config != "all sensors":
         rows.append(with_new_sensors(task, model, config, seed, without))
     return rows
+
+
+def twin_rooms_score(task: Task, seed: int) -> dict:
+    """``twin room``: each unseen room forecast by the default untagged model
+    fitted on the training room whose series tags are its own."""
+    tags = task.series_tags
+    room = task.X[task.group_column].to_numpy()
+    unseen = pd.unique(room[task.scored])
+    trained = pd.unique(room[task.train])
+    prediction = np.zeros((int(task.context.sum()), task.y.shape[1]))
+    in_context = room[task.context]
+    start, twins = time.perf_counter(), []
+    for name in unseen:
+        twin = [r for r in trained if tags.loc[r].equals(tags.loc[name])]
+        if len(twin) != 1:
+            raise NotApplicable(f"{name} has {len(twin)} training rooms with "
+                                "its tags")
+        twins.append(f"{name}: {twin[0]}")
+        model = TimeXerRegressor(**forecaster_settings(task), random_state=seed,
+                                 group_column=task.group_column)
+        rows = task.train & (room == twin[0])
+        model.fit(task.X.loc[rows], task.y[rows])
+        mine = in_context == name
+        prediction[mine] = model.predict(
+            task.X.loc[task.context & (room == name)]).reshape(int(mine.sum()), -1)
+    return {"config": "twin room", "seed": seed,
+            "MSE": squared_error(task, prediction),
+            "fit s": round(time.perf_counter() - start), "note": "; ".join(twins)}
 
 
 def with_new_sensors(task: Task, model, config: str, seed: int,
