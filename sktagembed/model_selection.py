@@ -8,7 +8,8 @@ are not what the model does in use. Two pieces fix it:
 - :class:`ContextTimeSeriesSplit` hands every test fold the rows before it
   as context (``lookback - 1`` of them), and leaves out of each training
   fold the rows whose targets (``horizon`` steps ahead) reach into the test
-  fold's targets;
+  fold's targets; given ``time_column``, it splits a long table by its time
+  stamps, whatever the order of its rows;
 - :func:`full_window_scorer` (and :meth:`TimeXerRegressor.score`) scores only
   the rows whose whole window is in the data it was given, and whose target is
   known.
@@ -68,16 +69,35 @@ class ContextTimeSeriesSplit(TimeSeriesSplit):
         from ``y`` leaves out more rows than needed, never fewer.
     max_train_size, test_size, gap : int, optional
         As for :class:`~sklearn.model_selection.TimeSeriesSplit`;
-        ``max_train_size`` bounds the rows before the ones left out.
+        ``max_train_size`` bounds the rows before the ones left out. With
+        ``time_column`` they count time steps, not rows.
+    time_column : str, default=None
+        A long table's time column (the forecaster's ``time_column``, e.g.
+        ``"ds"``). The folds are then blocks of its distinct time stamps,
+        the same for every series: a training fold holds every row before
+        its test fold's first time, a test fold every row of its times and
+        of the ``context`` times before them, whatever the order of the
+        table's rows (series after series, interleaved, or shuffled).
+        Without ``y`` (a long table whose targets are read from its own
+        rows), no training row is left out: a training fold's last rows
+        have no known target in it and are not trained on; with ``y``
+        (or ``horizon``), the training rows of the ``horizon - 1`` times
+        before the fold are left out, as without ``time_column``. None:
+        rows are in time order (see Notes).
 
     Notes
     -----
-    Rows are in time order, the series of a panel interleaved, as
-    :class:`~sktagembed.TimeXerRegressor` takes them. The series ids come
-    from ``groups`` (with metadata routing on, the splitter requests them),
-    else from the series-id column that
+    Without ``time_column``, rows are in time order, the series of a panel
+    interleaved, as :class:`~sktagembed.TimeXerRegressor` takes them in the
+    wide form. The series ids come from ``groups`` (with metadata routing
+    on, the splitter requests them), else from the series-id column that
     ``make_forecast_frame(group_column=...)`` marked in ``X``; without
-    either, the rows are one series.
+    either, the rows are one series. A long table held series after series
+    is not in time order: give ``time_column``.
+
+    In a long table, a row's target is read from the rows after it, so the
+    forecasts made at a test fold's last ``horizon`` times, whose targets
+    lie in the next fold, are not scored.
 
     Examples
     --------
@@ -89,17 +109,30 @@ class ContextTimeSeriesSplit(TimeSeriesSplit):
     >>> splitter = ContextTimeSeriesSplit(2, context=3, horizon=3, test_size=4)
     >>> [train.tolist() for train, _ in splitter.split(np.zeros((12, 1)))]
     [[0, 1], [0, 1, 2, 3, 4, 5]]
+
+    A long table of two series, one after the other, split by its times:
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"unique_id": ["a"] * 6 + ["b"] * 6,
+    ...                       "ds": list(range(6)) * 2, "y": np.arange(12.0)})
+    >>> splitter = ContextTimeSeriesSplit(2, context=1, test_size=2,
+    ...                                   time_column="ds")
+    >>> for train, test in splitter.split(table):
+    ...     print(sorted(set(table.ds[train])), sorted(set(table.ds[test])))
+    [0, 1] [1, 2, 3]
+    [0, 1, 2, 3] [3, 4, 5]
     """
 
     # As scikit-learn's group splitters: routed ``groups`` reach ``split``.
     __metadata_request__split = {"groups": True}
 
     def __init__(self, n_splits=5, *, context, horizon=None,
-                 max_train_size=None, test_size=None, gap=0):
+                 max_train_size=None, test_size=None, gap=0, time_column=None):
         super().__init__(n_splits, max_train_size=max_train_size,
                          test_size=test_size, gap=gap)
         self.context = context
         self.horizon = horizon
+        self.time_column = time_column
 
     def split(self, X, y=None, groups=None):
         """Training and test rows of each fold.
@@ -107,7 +140,7 @@ class ContextTimeSeriesSplit(TimeSeriesSplit):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Rows in time order.
+            Rows in time order, or a DataFrame holding ``time_column``.
         y : array-like of shape (n_samples,) or (n_samples, n_steps), optional
             Targets; their width gives ``horizon`` when it is None.
         groups : array-like of shape (n_samples,), optional
@@ -120,6 +153,9 @@ class ContextTimeSeriesSplit(TimeSeriesSplit):
             test fold) and test rows (the fold, after its context rows).
         """
         check_int(self.context, "context", minimum=0)
+        if self.time_column is not None:
+            yield from self._split_by_time(X, y)
+            return
         horizon = self._horizon(y)
         series = _series_codes(X, groups)
         position = _positions(series)
@@ -139,6 +175,30 @@ class ContextTimeSeriesSplit(TimeSeriesSplit):
             before = first[series] - self.context
             context = np.flatnonzero((position >= before) & (position < first[series]))
             yield keep, np.union1d(context, test)
+
+    def _split_by_time(self, X, y):
+        """The folds of a long table: blocks of its distinct time stamps."""
+        times = _time_codes(X, self.time_column)
+        left_out = 0
+        if y is not None or self.horizon is not None:
+            left_out = self._horizon(y) - 1
+        n_times = int(times.max()) + 1
+        for train_times, test_times in super().split(np.zeros((n_times, 1))):
+            first = int(test_times[0])
+            keep = np.flatnonzero((times >= train_times[0])
+                                  & (times <= train_times[-1])
+                                  & (times < first - left_out))
+            if len(keep) == 0:
+                raise InputValueError(
+                    f"a training fold of times {train_times[0]} .. "
+                    f"{train_times[-1]} keeps no row once the {left_out} "
+                    "times before its test fold (whose targets reach into "
+                    "it) are left out; use fewer n_splits or a smaller "
+                    "test_size."
+                )
+            test = np.flatnonzero((times >= first - self.context)
+                                  & (times <= test_times[-1]))
+            yield keep, test
 
     def _horizon(self, y) -> int:
         if self.horizon is not None:
@@ -168,6 +228,31 @@ def _series_codes(X, groups) -> np.ndarray:
             f"shape {groups.shape}."
         )
     return pd.factorize(groups)[0].astype(np.int64)
+
+
+def _time_codes(X, time_column: str) -> np.ndarray:
+    """The rank of each row's time stamp among the table's distinct ones."""
+    columns = getattr(X, "columns", None)
+    if columns is None or time_column not in columns:
+        raise InputValueError(
+            f"time_column={time_column!r} is not a column of X"
+            + ("" if columns is None else f" (columns: {list(columns)[:10]})")
+            + "; split a long table given as a DataFrame, or leave "
+            "time_column=None for rows in time order."
+        )
+    times = X[time_column]
+    if times.isna().any():
+        raise InputValueError(
+            f"Column {time_column!r} has a missing time stamp at row "
+            f"{int(np.flatnonzero(times.isna().to_numpy())[0])}."
+        )
+    try:
+        return pd.factorize(times, sort=True)[0].astype(np.int64)
+    except TypeError as error:
+        raise InputValueError(
+            f"Column {time_column!r} mixes time stamps that cannot be "
+            f"ordered: {error}."
+        ) from None
 
 
 def _positions(series: np.ndarray) -> np.ndarray:
@@ -212,7 +297,7 @@ def full_window_scorer(scoring="r2") -> Callable:
     >>> #     scoring=full_window_scorer("neg_mean_absolute_error"))
     """
 
-    def score(estimator, X, y, **kwargs):
+    def score(estimator, X, y=None, **kwargs):
         rows = estimator.scored_rows(X, y, groups=kwargs.get("groups"))
         if y is None and getattr(estimator, "_long_table", None) is not None:
             y = long_targets(estimator, X)  # a long table's, row by row

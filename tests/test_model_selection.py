@@ -164,3 +164,105 @@ def test_cross_validation_and_search_use_full_windows():
             np.testing.assert_allclose(scores, -np.array(mae), rtol=1e-5)
         assert search.cv_results_["mean_test_score"][row] == pytest.approx(
             np.mean(r2), rel=1e-5)
+
+
+def long_table(n_series=3, n_steps=60, seed=0):
+    """A long table held series after series (each series' rows together, as
+    NeuralForecast keeps them), hourly time stamps, a covariate."""
+    rng = np.random.default_rng(seed)
+    parts = [pd.DataFrame({"unique_id": f"s{i}",
+                           "ds": pd.date_range("2024-01-01", periods=n_steps,
+                                               freq="h"),
+                           "y": np.sin(np.arange(n_steps) / 4 + i)
+                           + 0.1 * rng.normal(size=n_steps),
+                           "x": rng.normal(size=n_steps)})
+             for i in range(n_series)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def folds_as_steps(splitter, table):
+    """Each fold as two sets of (series, time) pairs, whatever the row order."""
+    keys = list(zip(table["unique_id"], table["ds"], strict=True))
+    return [({keys[r] for r in train}, {keys[r] for r in test})
+            for train, test in splitter.split(table)]
+
+
+def test_a_long_table_is_split_by_its_times_in_any_row_order():
+    table = long_table()
+    splitter = ContextTimeSeriesSplit(3, context=5, test_size=10, time_column="ds")
+    times = np.sort(table["ds"].unique())
+    folds = folds_as_steps(splitter, table)
+    for k, (train, test) in enumerate(folds):
+        first = times[30 + 10 * k]  # 60 steps, three folds of 10
+        # Every series trains on every time before its fold's first time and
+        # is tested on the fold's times and the 5 before them, all series alike.
+        assert train == {(s, t) for s in ("s0", "s1", "s2") for t in times
+                         if t < first}
+        fold = times[30 + 10 * k - 5:40 + 10 * k]
+        assert test == {(s, t) for s in ("s0", "s1", "s2") for t in fold}
+    shuffled = table.sample(frac=1.0, random_state=0, ignore_index=True)
+    interleaved = table.sort_values(["ds", "unique_id"], ignore_index=True)
+    assert folds_as_steps(splitter, shuffled) == folds
+    assert folds_as_steps(splitter, interleaved) == folds
+
+
+def test_the_time_split_of_one_series_in_order_is_the_row_split():
+    X, y = frame()
+    X = X.assign(ds=pd.date_range("2024-01-01", periods=len(X), freq="D"))
+    by_rows = ContextTimeSeriesSplit(3, context=7, test_size=30)
+    by_time = ContextTimeSeriesSplit(3, context=7, test_size=30, time_column="ds")
+    for (train, test), (train2, test2) in zip(by_rows.split(X, y),
+                                              by_time.split(X, y), strict=True):
+        # With y, the last horizon - 1 = 1 training row is left out in both.
+        np.testing.assert_array_equal(train, train2)
+        np.testing.assert_array_equal(test, test2)
+    train, _ = next(by_time.split(X))  # a long table: targets from its rows
+    assert train.tolist() == list(range(len(X) - 90))
+
+
+def test_time_split_errors_name_the_time_column():
+    table = long_table()
+    with pytest.raises(InputValueError, match="'when' is not a column"):
+        next(ContextTimeSeriesSplit(2, context=0, time_column="when").split(table))
+    with pytest.raises(InputValueError, match="is not a column"):
+        next(ContextTimeSeriesSplit(2, context=0, time_column="ds").split(
+            np.zeros((10, 2))))
+    table.loc[7, "ds"] = pd.NaT
+    with pytest.raises(InputValueError, match="'ds' has a missing time stamp at "
+                                              "row 7"):
+        next(ContextTimeSeriesSplit(2, context=0, time_column="ds").split(table))
+
+
+def test_cross_validation_of_a_long_table_does_not_depend_on_its_row_order():
+    table = long_table(n_series=2, n_steps=80)
+    model = TimeXerRegressor(**SMALL, horizon=2)
+    cv = ContextTimeSeriesSplit(2, context=SMALL["lookback"] - 1, test_size=20,
+                                time_column="ds")
+    scoring = full_window_scorer("neg_mean_absolute_error")
+    scores = cross_val_score(model, table, cv=cv, scoring=scoring)
+    shuffled = table.sample(frac=1.0, random_state=1, ignore_index=True)
+    np.testing.assert_allclose(cross_val_score(model, shuffled, cv=cv,
+                                               scoring=scoring), scores, rtol=1e-6)
+    # By hand: fit on the times before the fold, score the fold's forecasts.
+    times = np.sort(table["ds"].unique())
+    for score, first in zip(scores, (40, 60), strict=True):
+        fitted = TimeXerRegressor(**SMALL, horizon=2).fit(
+            table[table["ds"] < times[first]])
+        test = table[(table["ds"] >= times[first - SMALL["lookback"] + 1])
+                     & (table["ds"] < times[first + 20 - 1] + pd.Timedelta("1h"))]
+        assert score == pytest.approx(scoring(fitted, test, None), rel=1e-6)
+
+
+def test_a_search_over_a_long_table_scores_it_by_time():
+    table = long_table(n_series=2, n_steps=80)
+    cv = ContextTimeSeriesSplit(2, context=SMALL["lookback"] - 1, test_size=20,
+                                time_column="ds")
+    search = GridSearchCV(TimeXerRegressor(**SMALL, horizon=2),
+                          {"d_model": [8, 16]}, cv=cv).fit(table)
+    # The default scoring is TimeXerRegressor.score on each fold's long table.
+    for row, d_model in enumerate([8, 16]):
+        expected = [TimeXerRegressor(**{**SMALL, "d_model": d_model}, horizon=2)
+                    .fit(table.iloc[train]).score(table.iloc[test])
+                    for train, test in cv.split(table)]
+        assert search.cv_results_["mean_test_score"][row] == pytest.approx(
+            np.mean(expected), rel=1e-5)

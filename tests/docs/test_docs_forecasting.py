@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 from docs_pages import run_page
@@ -52,6 +53,20 @@ def test_the_long_panel_recipe_forecasts_each_series_after_its_history(page):
     cli = pd.read_csv(tmp_path / "load_forecast.csv", parse_dates=["timestamp"])
     assert cli["unique_id"].tolist() == forecast["unique_id"].tolist()
     assert cli["timestamp"].tolist() == forecast["ds"].tolist()
+
+
+def test_the_long_panel_is_cross_validated_by_time(page):
+    namespace, _ = page
+    history, by_time = namespace["history"], namespace["by_time"]
+    # cross_val_score turns a failed fold into NaN with a warning only.
+    assert np.isfinite(namespace["fold_scores"]).all()
+    assert namespace["fold_scores"].shape == (3,)
+    times = sorted(history["ds"].unique())
+    for k, (train, test) in enumerate(by_time.split(history)):
+        first = times[len(times) - 72 * (3 - k)]
+        assert history["ds"].iloc[train].max() < first
+        assert history["ds"].iloc[test].min() == times[times.index(first) - 47]
+        assert set(history["unique_id"].iloc[test]) == {"north", "south", "west"}
 
 
 def test_a_fitted_transformer_feeds_the_forecaster_frozen(page):
