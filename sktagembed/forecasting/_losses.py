@@ -25,13 +25,23 @@ class ForecastLoss(nn.Module):
     ----------
     levels : sequence of float, optional
         Quantile levels in increasing order, matching the model's last axis.
+    median_weight : float, default=1.0
+        Weight of the median's pinball loss against each other level's; the
+        levels' losses are averaged with these weights.
     """
 
-    def __init__(self, levels: Sequence[float] | None = None) -> None:
+    def __init__(self, levels: Sequence[float] | None = None,
+                 median_weight: float = 1.0) -> None:
         super().__init__()
         self.quantile = levels is not None
-        self.register_buffer("levels", torch.tensor(
-            list(levels) if levels is not None else [], dtype=torch.float32))
+        levels = list(levels) if levels is not None else []
+        self.register_buffer("levels", torch.tensor(levels, dtype=torch.float32))
+        # Equal weights take the plain mean, as before the option existed.
+        self.weighted = median_weight != 1.0 and len(levels) > 1
+        weights = torch.tensor([median_weight if q == 0.5 else 1.0 for q in levels],
+                               dtype=torch.float32)
+        self.register_buffer("level_weights", weights / weights.sum()
+                             if levels else weights)
 
     def forward(self, prediction: Tensor, truth: dict[str, Tensor]) -> Tensor:
         target, weight, scale = truth["target"], truth["weight"], truth["scale"]
@@ -40,7 +50,10 @@ class ForecastLoss(nn.Module):
                 prediction = prediction.unsqueeze(-1)
             error = (target.unsqueeze(-1) - prediction) / scale.unsqueeze(-1)
             loss = torch.maximum(self.levels * error, (self.levels - 1) * error)
-            loss = loss.mean(dim=-1)
+            # A loss pickled before median_weight existed weighs levels alike.
+            loss = ((loss * self.level_weights).sum(dim=-1)
+                    if getattr(self, "weighted", False)
+                    else loss.mean(dim=-1))
         else:
             loss = ((prediction - target) / scale).square()
         total = weight.sum()

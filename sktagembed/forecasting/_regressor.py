@@ -26,6 +26,7 @@ from .._utils.params import (
     FRACTION,
     NONE,
     POSITIVE_INT,
+    POSITIVE_REAL,
     InstanceOf,
     Options,
     Satisfies,
@@ -262,6 +263,12 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         they never cross. The default is the nine deciles. ``predict``
         returns the median (level 0.5, added if absent). None gives point
         forecasts trained with the squared error.
+    median_weight : float, default=1.0
+        With ``quantiles``: how much the median's pinball loss weighs in
+        training against each other level's. Above 1 the model leans
+        towards its median, the forecast ``predict`` returns; 1 weighs every
+        level alike. Without quantiles a value other than the default warns.
+        The Forecasting docs' "Quantiles" has the measurements.
     target_scaling : {"auto", "window", "series"}, default="auto"
         How forecasts return to the units of ``y``. ``"window"``: with the
         endogenous window's mean and standard deviation (TimeXer's instance
@@ -475,6 +482,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         "calendar": [Options("auto", False, True)],
         "quantiles": [NONE, Satisfies(_are_levels, "a sequence of levels in "
                                                     "(0, 1)")],
+        "median_weight": [POSITIVE_REAL],
         "target_scaling": [Options(*TARGET_SCALINGS)],
         "d_model": [POSITIVE_INT],
         "n_heads": [POSITIVE_INT],
@@ -510,6 +518,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         series_tag_dropout="auto",
         calendar="auto",
         quantiles=DECILES,
+        median_weight=1.0,
         target_scaling="auto",
         d_model=128,
         n_heads=8,
@@ -551,6 +560,7 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.series_tag_dropout = series_tag_dropout
         self.calendar = calendar
         self.quantiles = quantiles
+        self.median_weight = median_weight
         self.target_scaling = target_scaling
         self.d_model = d_model
         self.n_heads = n_heads
@@ -743,7 +753,8 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                                               -(-batches // processes))
             net = train_net(
                 module, train, valid,
-                criterion=ForecastLoss(None if self.quantiles is None else levels),
+                criterion=ForecastLoss(None if self.quantiles is None else levels,
+                                       median_weight=self.median_weight),
                 # With no weight decay, AdamW's update is Adam's, bit for bit.
                 optimizer=torch.optim.AdamW,
                 optimizer__weight_decay=self.weight_decay,
@@ -850,6 +861,9 @@ class TimeXerRegressor(PersistenceMixin, RegressorMixin, BaseEstimator):
                                                   or self.series_tags is None):
             warn_ignored("series_tag_dropout", self.series_tag_dropout,
                          "no series tags are embedded")
+        if self.quantiles is None and self.median_weight != 1.0:
+            warn_ignored("median_weight", self.median_weight,
+                         "quantiles=None trains on the squared error")
         if tags is not None:
             return
         reason = ("tag_embedding=None embeds no tags" if tagged else

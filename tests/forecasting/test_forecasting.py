@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from sktagembed import TimeXerRegressor, make_forecast_frame
+from sktagembed.exceptions import IgnoredParameterWarning
 
 SMALL = {"lookback": 8, "patch_len": 4, "d_model": 16, "n_heads": 2, "d_ff": 16,
          "max_epochs": 2, "batch_size": 16, "random_state": 0}
@@ -128,8 +129,11 @@ def test_a_weight_counts_as_that_many_copies_of_the_row():
     np.testing.assert_array_equal(ones.predict(X), plain)
 
 
-@pytest.mark.parametrize("levels", [None, [0.1, 0.5, 0.9]])
-def test_the_training_loss_is_the_weighted_mean_of_scaled_errors(levels):
+@pytest.mark.parametrize(("levels", "median_weight"),
+                         [(None, 1.0), ([0.1, 0.5, 0.9], 1.0),
+                          ([0.1, 0.5, 0.9], 4.0), ([0.5], 3.0)])
+def test_the_training_loss_is_the_weighted_mean_of_scaled_errors(levels,
+                                                                   median_weight):
     from sktagembed.forecasting._losses import ForecastLoss
 
     rng = np.random.default_rng(0)
@@ -138,7 +142,7 @@ def test_the_training_loss_is_the_weighted_mean_of_scaled_errors(levels):
     scale = rng.uniform(0.5, 2, size=(6, 1, 2))
     shape = target.shape + (() if levels is None else (len(levels),))
     prediction = rng.normal(size=shape)
-    loss = ForecastLoss(levels)(
+    loss = ForecastLoss(levels, median_weight=median_weight)(
         torch.tensor(prediction, dtype=torch.float32),
         {"target": torch.tensor(target, dtype=torch.float32),
          "weight": torch.tensor(weight, dtype=torch.float32),
@@ -152,8 +156,11 @@ def test_the_training_loss_is_the_weighted_mean_of_scaled_errors(levels):
         else:
             residual = (target[index] - prediction[index]) / scale[index[0], 0,
                                                                    index[2]]
-            error = np.mean([max(q * r, (q - 1) * r)
-                             for q, r in zip(levels, residual, strict=True)])
+            # Each level's pinball loss, the median's weighing median_weight.
+            error = np.average([max(q * r, (q - 1) * r)
+                                for q, r in zip(levels, residual, strict=True)],
+                               weights=[median_weight if q == 0.5 else 1.0
+                                        for q in levels])
         total += weight[index] * error
     assert loss.item() == pytest.approx(total / weight.sum(), rel=1e-5)
 
@@ -170,6 +177,24 @@ def test_quantiles_never_cross_and_predict_gives_the_median():
     median = model.predict(X)
     assert median.shape == (len(X), HORIZON)
     assert ((q[..., 1] <= median) & (median <= q[..., 2])).all()
+
+
+def test_a_heavier_median_trains_a_different_model_and_one_changes_nothing():
+    plain, X, _ = fitted()
+    same, _, _ = fitted(median_weight=1.0)
+    np.testing.assert_array_equal(same.predict_quantiles(X),
+                                  plain.predict_quantiles(X))
+    heavier, _, _ = fitted(median_weight=8.0)
+    assert not np.allclose(heavier.predict(X), plain.predict(X))
+    assert (np.diff(heavier.predict_quantiles(X), axis=-1) >= 0).all()
+
+
+def test_median_weight_is_checked_and_warns_without_quantiles():
+    for bad in (0.0, -1.0, "4"):
+        with pytest.raises((ValueError, TypeError), match="median_weight"):
+            fitted(median_weight=bad)
+    with pytest.warns(IgnoredParameterWarning, match="median_weight"):
+        fitted(quantiles=None, median_weight=4.0)
 
 
 def test_the_median_alone_trains_with_the_absolute_error():
