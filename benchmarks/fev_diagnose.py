@@ -62,7 +62,10 @@ def main() -> None:
     rows = {}
     for name, quantiles in [("deciles, median", LEVELS),
                             ("point (squared error)", None)]:
-        model = TimeXerRegressor(**settings, future_covariates=covariates,
+        # The point head has no levels to weigh.
+        weight = settings.get("median_weight", 1.0) if quantiles else 1.0
+        model = TimeXerRegressor(**{**settings, "median_weight": weight},
+                                 future_covariates=covariates,
                                  quantiles=quantiles, random_state=args.seed)
         model.fit(X, y)
         medians = [model.forecast(visible_rows(frame, c)[model.feature_names_in_])
