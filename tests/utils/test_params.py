@@ -50,7 +50,8 @@ BAD_VALUES = {
         "target_scaling": "bogus", "d_model": 0, "n_heads": 0, "e_layers": 0,
         "d_ff": 0, "dropout": 1.0, "use_norm": "yes", "linear_skip": "yes",
         "lr_schedule": "step", "steps_per_epoch": 0,
-        "series_tag_dropout": 1.0, "accelerate": "yes", **TRAINING_BAD_VALUES,
+        "series_tag_dropout": 1.0, "median_weight": 0.0, "accelerate": "yes",
+        **TRAINING_BAD_VALUES,
     },
 }
 ESTIMATORS = list(BAD_VALUES)
