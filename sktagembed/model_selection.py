@@ -182,7 +182,7 @@ class ContextTimeSeriesSplit(TimeSeriesSplit):
         left_out = 0
         if y is not None or self.horizon is not None:
             left_out = self._horizon(y) - 1
-        n_times = int(times.max()) + 1
+        n_times = int(times.max()) + 1 if len(times) else 0
         for train_times, test_times in super().split(np.zeros((n_times, 1))):
             first = int(test_times[0])
             keep = np.flatnonzero((times >= train_times[0])
