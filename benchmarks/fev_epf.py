@@ -43,13 +43,21 @@ after those test scores were known, so the ten-seed NP and six-seed PJM
 figures are measured after the fact.
 
 Run: ``python benchmarks/fev_epf.py [--market NP PJM] [--models naive ridge
-timexer] [--seeds 0 1 2] [--split test|dev] [--threads 2]``; without
-``--seeds``, the seeds of ``ENSEMBLE_SEEDS``.
+timexer] [--seeds 0 1 2] [--split test|dev] [--threads 2]
+[--forecasts-dir DIR]``; without ``--seeds``, the seeds of
+``ENSEMBLE_SEEDS``. With ``--forecasts-dir``, each seed's forecasts are kept
+in ``DIR`` and a seed already kept there (same market, windows and settings)
+is read back rather than trained: on a machine of two cores, run the seeds
+in two one-thread processes, then once more with every seed to score the
+ensemble. The key does not cover the package's code: empty ``DIR`` after
+changing it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -184,6 +192,33 @@ def timexer_quantiles(model: TimeXerRegressor, frame: pd.DataFrame,
     return table[[str(level) for level in LEVELS]].to_numpy()
 
 
+def kept_forecasts_path(directory: Path, name: str, split: str, seed: int,
+                        settings: dict) -> Path:
+    """Where ``--forecasts-dir`` keeps one seed's forecasts: the file name
+    carries the market, the windows, the seed and a digest of the settings."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str)
+                            .encode()).hexdigest()[:12]
+    return directory / f"{name}-{split}-seed{seed}-{digest}.npz"
+
+
+def timexer_forecasts(frame: pd.DataFrame, windows: list[int], seed: int,
+                      covariates: list[str], settings: dict,
+                      kept: Path | None) -> tuple[np.ndarray, float, int]:
+    """One seed's forecasts of every window (windows, 24, levels), its
+    training minutes and epochs: read from ``kept`` if there, else trained
+    (and written to ``kept`` when given)."""
+    if kept is not None and kept.exists():
+        with np.load(kept) as stored:
+            return stored["forecasts"], float(stored["minutes"]), int(stored["epochs"])
+    model, minutes = train_timexer(frame, windows[0], seed, covariates, settings)
+    forecasts = np.stack([timexer_quantiles(model, frame, c) for c in windows])
+    epochs = len(model.net_.history)
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(kept, forecasts=forecasts, minutes=minutes, epochs=epochs)
+    return forecasts, minutes, epochs
+
+
 def evaluate(name: str, args: argparse.Namespace) -> pd.DataFrame:
     frame = load_market(name, args.data_dir).asfreq("h")
     price = frame["OT"].to_numpy()
@@ -209,15 +244,15 @@ def evaluate(name: str, args: argparse.Namespace) -> pd.DataFrame:
     if "timexer" in args.models:
         ensemble, total = [], 0.0
         seeds = args.seeds or ENSEMBLE_SEEDS[name]
+        settings = {**TIMEXER, **MARKET_TIMEXER[name], **args.set}
         for seed in seeds:
-            model, minutes = train_timexer(frame, windows[0], seed, covariates,
-                                           {**TIMEXER, **MARKET_TIMEXER[name],
-                                            **args.set})
+            kept = (None if args.forecasts_dir is None else kept_forecasts_path(
+                args.forecasts_dir, name, args.split, seed, settings))
+            forecasts, minutes, epochs = timexer_forecasts(
+                frame, windows, seed, covariates, settings, kept)
             total += minutes
-            forecasts = [timexer_quantiles(model, frame, c) for c in windows]
             ensemble.append(forecasts)
-            record(f"timexer seed {seed}", forecasts, minutes,
-                   epochs=len(model.net_.history))
+            record(f"timexer seed {seed}", list(forecasts), minutes, epochs=epochs)
         if len(seeds) > 1:
             record("timexer ensemble", list(np.mean(ensemble, axis=0)), total)
     return pd.DataFrame(rows)
@@ -234,6 +269,9 @@ def main() -> None:
     parser.add_argument("--split", choices=["test", "dev"], default="test")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--forecasts-dir", type=Path, default=None,
+                        help="keep each seed's forecasts here and reuse those "
+                             "already kept (see the module docstring)")
     add_set_argument(parser, "override TIMEXER settings, for --split dev trials "
                              "(e.g. --set lookback=336 max_epochs=20)")
     args = parser.parse_args()
